@@ -1,0 +1,1 @@
+"""One module per command group; `compress.cli` registers them on the root app."""
