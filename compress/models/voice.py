@@ -1,0 +1,76 @@
+"""A voice: acoustic model + vocoder + symbol tables + audio config, however it was stored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from compress.errors import ConfigMismatchError
+from compress.models.hifigan import Generator
+from compress.models.sambert import Sambert
+from compress.models.symbols import SymbolTables
+
+
+@dataclass(frozen=True)
+class AudioConfig:
+    """The KAN-TTS `audio_config` block; `raw` keeps every key for feature extraction."""
+
+    sample_rate: int
+    hop_length: int
+    n_mels: int
+    raw: dict
+
+    @classmethod
+    def from_kantts(cls, block: dict, where: str) -> "AudioConfig":
+        try:
+            return cls(int(block["sampling_rate"]), int(block["hop_length"]), int(block["n_mels"]), dict(block))
+        except (KeyError, TypeError, ValueError):
+            raise ConfigMismatchError(f"{where}: audio_config needs sampling_rate, hop_length and n_mels") from None
+
+
+@dataclass
+class Voice:
+    am: Sambert
+    vocoder: Generator
+    tables: SymbolTables
+    audio: AudioConfig
+    source: Path
+    # The KAN-TTS configs ({"am", "voc", "audio"}) when the voice came from (or can be
+    # written back to) the released layout.
+    kantts_configs: dict | None = None
+
+    @property
+    def sample_rate(self) -> int:
+        return self.audio.sample_rate
+
+    def modules(self) -> dict[str, torch.nn.Module]:
+        """The voice's networks by prefix, as stored in a project checkpoint."""
+        return {"am": self.am, "voc": self.vocoder}
+
+    def parameter_count(self) -> int:
+        return sum(p.numel() for m in self.modules().values() for p in m.parameters())
+
+    def check(self) -> None:
+        if self.am.arch.num_mels != self.vocoder.arch.in_channels:
+            raise ConfigMismatchError(
+                f"acoustic model makes {self.am.arch.num_mels} mels but the vocoder takes "
+                f"{self.vocoder.arch.in_channels}")
+
+
+def load_voice(path: str | Path | None = None, name: str | None = None) -> Voice:
+    """Load a KAN-TTS voice dir, a `voices/` root, or a project checkpoint / stage dir."""
+    from compress.models.voice_dir import is_project_checkpoint, resolve_voice_dir
+
+    voice_dir = resolve_voice_dir(path, name)
+    if is_project_checkpoint(voice_dir):
+        from compress.checkpoint import load_checkpoint
+
+        voice = load_checkpoint(voice_dir)
+    else:
+        from compress.models.kantts_io import load_kantts_voice
+
+        voice = load_kantts_voice(voice_dir)
+    voice.check()
+    return voice
