@@ -25,7 +25,7 @@ from compress.models.arch import HifiGanArch, SambertArch
 from compress.models.hifigan import Generator
 from compress.models.sambert import Sambert
 from compress.models.symbols import SymbolTables
-from compress.models.voice import AudioConfig, Voice
+from compress.models.voice import AudioConfig, Voice, load_state
 from compress.models.voice_dir import latest_checkpoint, read_yaml, speaker_list
 
 # Embedding tables whose sizes come from the checkpoint, by symbol stream.
@@ -50,7 +50,7 @@ def read_checkpoint(path: Path) -> dict:
     """torch.load without pickle code execution, with errors a user can act on."""
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
-    except (RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile, ValueError) as err:
+    except (RuntimeError, OSError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile, ValueError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise VoiceLoadError(f"cannot read checkpoint {path}: truncated or not a safe "
                              f"PyTorch checkpoint ({first[:160]})") from None
@@ -97,7 +97,7 @@ def build_sambert(config: dict, state: dict, speakers: list[str]) -> tuple[Sambe
     tables = SymbolTables.build(speakers, sizes)
     arch = SambertArch.from_kantts(_model_params(config, "KanTtsSAMBERT", "am/config.yaml"), sizes)
     model = Sambert(arch)
-    load_matching(model, state, "acoustic model")
+    load_state(model, state, "acoustic model")
     return model.eval(), tables
 
 
@@ -106,7 +106,7 @@ def build_generator(config: dict, state: dict) -> Generator:
     if not arch.repeat_upsample:
         raise ConfigMismatchError("HiFi-GAN without repeat_upsample is not supported")
     model = Generator(arch)
-    load_matching(model, fold_weight_norm(rename_legacy_vocoder_keys(state)), "vocoder")
+    load_state(model, fold_weight_norm(rename_legacy_vocoder_keys(state)), "vocoder")
     return model.eval()
 
 
@@ -147,22 +147,6 @@ def unfold_weight_norm(state: dict, conv_weights: set[str]) -> dict:
         else:
             out[key] = value
     return out
-
-
-def load_matching(model: torch.nn.Module, state: dict, what: str) -> None:
-    """load_state_dict that names the first missing or mismatching key and both shapes."""
-    expected = model.state_dict()
-    for key, tensor in expected.items():
-        if key not in state:
-            raise ConfigMismatchError(f"{what} checkpoint lacks {key} (config expects {tuple(tensor.shape)})")
-        got = state[key]
-        if not isinstance(got, torch.Tensor):
-            raise ConfigMismatchError(f"{what} checkpoint entry {key} is not a tensor")
-        if tuple(got.shape) != tuple(tensor.shape):
-            raise ConfigMismatchError(
-                f"config does not match the {what} weights: {key} is {tuple(got.shape)} in the "
-                f"checkpoint but {tuple(tensor.shape)} from the config")
-    model.load_state_dict({k: state[k].float() for k in expected}, strict=True)
 
 
 def save_kantts_voice(voice: Voice, out_dir: Path, steps: int = 0) -> Path:

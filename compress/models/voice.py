@@ -59,6 +59,23 @@ class Voice:
                 f"{self.vocoder.arch.in_channels}")
 
 
+def load_state(model: torch.nn.Module, state: dict, what: str) -> None:
+    """load_state_dict that names the first missing or mismatching key and both shapes."""
+    expected = model.state_dict()
+    for key, tensor in expected.items():
+        if key not in state:
+            raise ConfigMismatchError(f"{what} checkpoint lacks {key} (config expects {tuple(tensor.shape)})")
+        got = state[key]
+        if not isinstance(got, torch.Tensor):
+            raise ConfigMismatchError(f"{what} checkpoint entry {key} is not a tensor")
+        if tuple(got.shape) != tuple(tensor.shape):
+            raise ConfigMismatchError(
+                f"config does not match the {what} weights: {key} is {tuple(got.shape)} in the "
+                f"checkpoint but {tuple(tensor.shape)} from the config")
+    model.load_state_dict(
+        {k: state[k].float() if state[k].is_floating_point() else state[k] for k in expected}, strict=True)
+
+
 def load_voice(path: str | Path | None = None, name: str | None = None) -> Voice:
     """Load a KAN-TTS voice dir, a `voices/` root, or a project checkpoint / stage dir."""
     from compress.models.voice_dir import is_project_checkpoint, resolve_voice_dir
