@@ -1,0 +1,88 @@
+"""A run: one version of a voice, loaded from a KAN-TTS voice dir, a voices/ root or a stage dir."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from compress.errors import InputError, VoiceLoadError
+
+
+@dataclass
+class Run:
+    name: str
+    path: Path  # the resolved voice dir or stage dir
+    voice: object  # compress.models.voice.Voice
+    kind: str  # "kantts" or "checkpoint"
+    weight_files: list[Path]
+
+    @property
+    def disk_bytes(self) -> int:
+        return sum(f.stat().st_size for f in self.weight_files)
+
+    def weight_bytes(self) -> int:
+        """Bytes of every tensor of the loaded networks (parameters and buffers)."""
+        return sum(t.numel() * t.element_size() for m in self.voice.modules().values()
+                   for t in list(m.parameters()) + list(m.buffers()))
+
+
+def weight_files(path: Path) -> tuple[str, list[Path]]:
+    """The files holding a run's weights, and the kind of run."""
+    from compress.models.voice_dir import is_project_checkpoint, latest_checkpoint
+
+    if is_project_checkpoint(path):
+        names = ("model.safetensors", "model.onnx")
+        return "checkpoint", [path / n for n in names if (path / n).is_file()]
+    return "kantts", [latest_checkpoint(path / "am" / "ckpt"), latest_checkpoint(path / "voc" / "ckpt")]
+
+
+def run_name(path: Path, taken: set[str]) -> str:
+    """The dir's name (`refvoice`, `01-prune`), made unique with -2, -3, ..."""
+    base = path.name or str(path)
+    name, n = base, 1
+    while name in taken:
+        n += 1
+        name = f"{base}-{n}"
+    return name
+
+
+def load_runs(paths: list[str | Path], reference: str | None = None) -> tuple[list[Run], int]:
+    """Load every run; returns (runs, index of the reference run).
+
+    The reference is the first run, or `reference`: the name or path of one of the runs, or a
+    further path, which is then loaded and put first."""
+    from compress.models.voice import load_voice
+    from compress.models.voice_dir import resolve_voice_dir
+
+    if not paths:
+        raise InputError("give at least one RUN (a voice dir, voices/ root or stage dir)")
+    resolved = [resolve_voice_dir(Path(p)) for p in paths]
+    ref_index = 0
+    if reference is not None:
+        ref_index = _find_reference(reference, paths, resolved)
+        if ref_index < 0:
+            resolved.insert(0, resolve_voice_dir(Path(reference)))
+            ref_index = 0
+    runs, taken = [], set()
+    for path in resolved:
+        kind, files = weight_files(path)
+        name = run_name(path, taken)
+        taken.add(name)
+        runs.append(Run(name, path, load_voice(path), kind, files))
+    return runs, ref_index
+
+
+def _find_reference(reference: str, paths, resolved) -> int:
+    for index, (given, path) in enumerate(zip(paths, resolved)):
+        if reference in (str(given), path.name):
+            return index
+    try:
+        target = Path(reference).resolve()
+    except OSError:
+        return -1
+    for index, path in enumerate(resolved):
+        if path.resolve() == target:
+            return index
+    if not Path(reference).exists():
+        raise VoiceLoadError(f"--reference {reference!r} is neither one of the runs nor a path")
+    return -1
