@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test demo clean
+.PHONY: setup test demo regress clean
 
 setup: $(STAMP)
 
@@ -19,6 +19,13 @@ test: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/sambert-compress demo --out out/demo
+
+# The default voice against itself (or the demo voice against its newest stage dir under
+# out/demo), a few sentences, the default gate: exits non-zero naming every crossing.
+regress: $(STAMP)
+	rm -rf out/regress && mkdir -p out
+	$(BIN)/python -m compress.cli bench $$($(BIN)/python -m eval.regress) bench=quick \
+		--check eval/thresholds/default.yaml --out out/regress
 
 clean:
 	rm -rf $(VENV) out build *.egg-info

@@ -51,7 +51,7 @@ def run_bench(paths: list, config: BenchConfig, reference: str | None = None,
     if not config.enabled:
         raise InputError("the bench recipe is disabled (bench=none); choose bench=default")
     progress = progress or _noop
-    runs, ref_index = load_runs(paths, reference)
+    runs, ref_index = load_runs(paths, reference, progress)
     ref = runs[ref_index]
     speaker = config.speaker or ref.voice.tables.speakers[0]
     items, long_items = inputs.load_items(config.input, config.sentences, config.emotion, speaker,

@@ -53,6 +53,8 @@ def pesq_wb(ref: np.ndarray, deg: np.ndarray) -> float | None:
     """Wide-band PESQ (MOS-LQO, 1.04..4.64); None where PESQ finds no speech to score."""
     from pesq import PesqError, pesq
 
+    if not np.any(ref) or not np.any(deg):
+        return None
     try:
         return float(pesq(ANALYSIS_RATE, ref, deg, "wb"))
     except PesqError:

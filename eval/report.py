@@ -166,8 +166,9 @@ def gate_section(doc: dict) -> list[str]:
     if not gate:
         return []
     head = "passed" if gate["passed"] else f"FAILED: {len(gate['crossings'])} crossing(s)"
-    lines = ["", f"## Gate ({gate['thresholds']}): {head}", ""]
-    lines += [f"- {c['message']}" for c in gate["crossings"]]
+    lines = ["", f"## Gate ({gate['thresholds']}): {head}"]
+    if gate["crossings"]:
+        lines += [""] + [f"- {c['message']}" for c in gate["crossings"]]
     return lines
 
 

@@ -46,43 +46,54 @@ def run_name(path: Path, taken: set[str]) -> str:
     return name
 
 
-def load_runs(paths: list[str | Path], reference: str | None = None) -> tuple[list[Run], int]:
+def load_runs(paths: list[str | Path], reference: str | None = None, progress=None) -> tuple[list[Run], int]:
     """Load every run; returns (runs, index of the reference run).
 
     The reference is the first run, or `reference`: the name or path of one of the runs, or a
     further path, which is then loaded and put first."""
-    from compress.models.voice import load_voice
     from compress.models.voice_dir import resolve_voice_dir
 
     if not paths:
         raise InputError("give at least one RUN (a voice dir, voices/ root or stage dir)")
     resolved = [resolve_voice_dir(Path(p)) for p in paths]
+    names = _names(resolved)
     ref_index = 0
     if reference is not None:
-        ref_index = _find_reference(reference, paths, resolved)
+        ref_index = _find_reference(reference, paths, resolved, names)
         if ref_index < 0:
             resolved.insert(0, resolve_voice_dir(Path(reference)))
-            ref_index = 0
-    runs, taken = [], set()
-    for path in resolved:
-        kind, files = weight_files(path)
-        name = run_name(path, taken)
-        taken.add(name)
-        runs.append(Run(name, path, load_voice(path), kind, files))
+            names, ref_index = _names(resolved), 0
+    runs = []
+    for path, name in zip(resolved, names):
+        runs.append(_load(path, name))
+        if progress:
+            progress("load", len(runs), len(resolved))
     return runs, ref_index
 
 
-def _find_reference(reference: str, paths, resolved) -> int:
-    for index, (given, path) in enumerate(zip(paths, resolved)):
-        if reference in (str(given), path.name):
-            return index
-    try:
-        target = Path(reference).resolve()
-    except OSError:
-        return -1
-    for index, path in enumerate(resolved):
-        if path.resolve() == target:
+def _names(resolved: list[Path]) -> list[str]:
+    taken: list[str] = []
+    for path in resolved:
+        taken.append(run_name(path, set(taken)))
+    return taken
+
+
+def _load(path: Path, name: str) -> Run:
+    from compress.models.voice import load_voice
+
+    kind, files = weight_files(path)
+    return Run(name, path, load_voice(path), kind, files)
+
+
+def _find_reference(reference: str, paths, resolved, names) -> int:
+    """Index of the run that `reference` names (run name, path as given, or same folder); -1 if none."""
+    for index, (given, name) in enumerate(zip(paths, names)):
+        if reference in (str(given), name):
             return index
     if not Path(reference).exists():
         raise VoiceLoadError(f"--reference {reference!r} is neither one of the runs nor a path")
+    target = Path(reference).resolve()
+    for index, path in enumerate(resolved):
+        if path.resolve() == target:
+            return index
     return -1

@@ -11,8 +11,8 @@ import typer
 from compress.commands.common import note
 from compress.errors import InputError
 
-PHASES = {"quality": "quality", "macs": "MACs", "speed": "latency", "throughput": "throughput",
-          "memory": "memory", "styles": "emotions", "stability": "long texts"}
+PHASES = {"load": "loading", "quality": "quality", "macs": "MACs", "speed": "latency", "throughput": "throughput",
+          "memory": "memory", "styles": "emotions", "stability": "long texts", "report": "report"}
 
 
 def bench(
@@ -44,14 +44,16 @@ def bench(
     config = load_config(overrides)
     rules = gate.load_thresholds(check) if check is not None else None
     out = check_out_dir(out if out is not None else _default_out())
+    crossings = []
     with progress_bars(PHASES) as progress:
         result = run_bench(paths, config, reference, overrides, progress)
-    crossings = []
-    if rules is not None:
-        crossings = gate.check(result.document, rules)
-        result.document["gate"] = {"thresholds": str(check), "passed": not crossings,
-                                   "crossings": [c.to_dict() for c in crossings]}
-    write_report(result, out, config.samples)
+        if rules is not None:
+            crossings = gate.check(result.document, rules)
+            result.document["gate"] = {"thresholds": str(check), "passed": not crossings,
+                                       "crossings": [c.to_dict() for c in crossings]}
+        progress("report", 0, 1)
+        write_report(result, out, config.samples)
+        progress("report", 1, 1)
     print("\n".join(main_table(result.document)))
     note(f"wrote {out}/bench.md, bench.json, plots and samples")
     if crossings:

@@ -1,0 +1,48 @@
+"""`python -m eval.regress`: the arguments `make regress` passes to `bench`.
+
+The default voice against itself (a self-check of the instrument and a gate that must pass), or,
+when `make demo` has written stage dirs under out/demo, the default voice against the newest
+stage dir. Without a Chinese frontend in the build the sentences come from
+eval/data/reference.symbols instead of the corpus; the choice is printed on stderr.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+STAGE = re.compile(r"^(\d+)-")
+SYMBOLS = Path(__file__).resolve().parent / "data" / "reference.symbols"
+
+
+def newest_stage(root: Path) -> Path | None:
+    stages = [(int(m.group(1)), p) for p in root.glob("*") if (m := STAGE.match(p.name))
+              and (p / "manifest.json").is_file()] if root.is_dir() else []
+    return max(stages)[1] if stages else None
+
+
+def regress_args(demo_out: Path = Path("out/demo")) -> tuple[list[str], str]:
+    """(bench arguments, a note saying what is compared)."""
+    from compress.models.voice_dir import default_voice
+    from eval.optional import optional_api
+
+    voice = default_voice()
+    stage = newest_stage(demo_out)
+    runs = [str(voice), str(stage if stage is not None else voice)]
+    note = f"regress: {voice.name} against {stage if stage is not None else 'itself'}"
+    args = runs
+    if optional_api("compress.frontend", "text_to_symbol_lines") is None:
+        args = runs + [f"bench.input={SYMBOLS}"]
+        note += f"; no frontend in this build, sentences from {SYMBOLS.name}"
+    return args, note
+
+
+def main() -> None:
+    args, note = regress_args()
+    print(note, file=sys.stderr)
+    print(" ".join(args))
+
+
+if __name__ == "__main__":
+    main()
