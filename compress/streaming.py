@@ -31,8 +31,11 @@ class PostnetStream:
     def __init__(self, postnet: PostNet, frames: int, padded: int, n_mels: int):
         blocks = postnet.fsmn.memory_block_lst
         self.postnet = postnet
+        # how far each layer reads into the past and the future; a shift larger than half
+        # the filter gives negative right padding, but the block adds its own input, so a
+        # layer never needs less than the current frame
         self.left = sum(b.left for b in blocks)
-        self.right = sum(b.right for b in blocks)
+        self.right = sum(max(b.right, 0) for b in blocks)
         self.frames, self.padded = frames, padded
         self.dec = torch.zeros(1, padded, n_mels)
         self.mask = torch.arange(padded)[None] >= frames
