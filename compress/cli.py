@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from compress.commands import bench, eval_voice, synth
+from compress.commands import bench, eval_voice, stages, synth
 from compress.errors import CompressError
 
 app = typer.Typer(
@@ -28,6 +28,7 @@ def root() -> None:
 
 
 synth.register(app)
+stages.register(app)
 bench.register(app)
 eval_voice.register(app)
 

@@ -34,6 +34,11 @@ def streaming_api():
     return optional_api("compress.streaming", "stream")
 
 
+def can_stream(voice) -> bool:
+    """Streaming needs a causal vocoder (compress.streaming refuses the others)."""
+    return bool(getattr(getattr(voice.vocoder, "arch", None), "causal", True))
+
+
 def time_full(voice, encoded: list) -> tuple[float, float]:
     """(seconds to synthesize the whole sentence, seconds of audio)."""
     start = time.perf_counter()
@@ -59,6 +64,7 @@ def interleaved(voices: list, encoded: list[list[list]], repeats: int, warmup: i
                 first_audio: bool, progress=None) -> list[Calls]:
     """Time every run on every item; encoded[run][item] is that item's encoded lines."""
     stream = streaming_api() if first_audio else None
+    streams = [stream if stream is not None and can_stream(v) else None for v in voices]
     n_runs, n_items = len(voices), len(encoded[0])
     calls = [Calls() for _ in voices]
     total = (warmup + repeats) * n_items * n_runs
@@ -71,8 +77,8 @@ def interleaved(voices: list, encoded: list[list[list]], repeats: int, warmup: i
                 if rnd >= 0:
                     calls[run].full_s[(rnd, item)] = full
                     calls[run].audio_s[(rnd, item)] = audio
-                if stream is not None:
-                    first = time_first_audio(stream, voices[run], encoded[run][item])
+                if streams[run] is not None:
+                    first = time_first_audio(streams[run], voices[run], encoded[run][item])
                     if rnd >= 0:
                         calls[run].first_s[(rnd, item)] = first
                 done += 1
@@ -93,6 +99,7 @@ def paired_ratio(run: dict, ref: dict) -> float | None:
 
 
 def summarize(calls: Calls, reference: Calls, streaming: bool) -> dict:
+    """Latency, RTF and first-audio figures of one run; `streaming` says whether it was streamed."""
     full = list(calls.full_s.values())
     rtf = sum(full) / sum(calls.audio_s.values()) if full else None
     ref_rtf = sum(reference.full_s.values()) / sum(reference.audio_s.values()) if reference.full_s else None
@@ -103,5 +110,5 @@ def summarize(calls: Calls, reference: Calls, streaming: bool) -> dict:
         "rtf_ratio": rtf / ref_rtf if rtf is not None and ref_rtf else None,
         "first_audio_s": _stats(list(calls.first_s.values())),
         "first_audio_ratio": paired_ratio(calls.first_s, reference.first_s),
-        "first_audio_mode": "stream" if streaming else None,
+        "first_audio_mode": "stream" if streaming and calls.first_s else None,
     }
