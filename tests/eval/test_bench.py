@@ -90,7 +90,7 @@ def test_document_schema(bench_result):
             holder = metric_value(run, parent)
             # null objects: stability without long texts, first_audio_s without streaming
             assert holder is None or leaf in holder, metric
-        assert len(run["sentences"]) == 1
+        assert len(run["sentences"]) == 2
         assert set(run["prosody"]["by_emotion"]) == {"neutral", "sad"}
         assert run["memory"]["peak_gpu_bytes"] is None and run["memory"]["device"] == "cpu"
         assert run["speed"]["first_audio_mode"] in (None, "stream")
