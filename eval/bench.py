@@ -119,39 +119,53 @@ def _new_record(run: Run, is_reference: bool) -> dict:
 
 def _quality_pass(runs, ref_index, encoded, config, records, progress) -> list[RunAudio]:
     """Free-running and aligned renders of every sentence; pairwise and no-reference scores."""
-    qc = config.quality
+    qc, ref = config.quality, runs[ref_index]
     audio = [RunAudio() for _ in runs]
-    pairs = [[] for _ in runs]
-    mos = [[] for _ in runs]
-    drift = [[] for _ in runs]
-    accs = [prosody.ProsodyAccumulator(qc.f0_method) for _ in runs]
+    scores = [_RunScores(prosody.ProsodyAccumulator(qc.f0_method)) for _ in runs]
     total, done = len(encoded[0]) * len(runs), 0
     for item in range(len(encoded[0])):
-        ref_free = render.render(runs[ref_index].voice, encoded[ref_index][item])
-        ref_aligned = render.render(runs[ref_index].voice, encoded[ref_index][item], ref_free.durations)
+        ref_free = render.render(ref.voice, encoded[ref_index][item])
+        ref_aligned = render.render(ref.voice, encoded[ref_index][item], ref_free.durations)
         ref16 = at_analysis_rate(ref_aligned.wav, ref_aligned.sample_rate)
         for k, run in enumerate(runs):
-            free = ref_free if k == ref_index else render.render(run.voice, encoded[k][item])
-            aligned = ref_aligned if k == ref_index else render.render(run.voice, encoded[k][item], ref_free.durations)
-            free16 = at_analysis_rate(free.wav, free.sample_rate)
-            pair = quality.compare(ref16, at_analysis_rate(aligned.wav, aligned.sample_rate),
-                                   qc.f0_method, qc.pesq, qc.stoi)
-            score = dnsmos.score(free16) if qc.dnsmos else None
-            hop_s = run.voice.audio.hop_length / run.voice.sample_rate
-            accs[k].add(free16, run.voice.tables, encoded[k][item], free.durations, hop_s)
-            pairs[k].append(pair)
-            mos[k].append(score)
-            drift[k].append(render.duration_drift(free.durations, ref_free.durations))
-            records[k]["sentences"].append(_sentence_row(free, aligned, pair, score))
+            own = encoded[k][item]
+            free = ref_free if k == ref_index else render.render(run.voice, own)
+            aligned = ref_aligned if k == ref_index else render.render(run.voice, own, ref_free.durations)
+            scores[k].add(run.voice, own, free, aligned, ref16, ref_free.durations, qc)
             audio[k].free.append(free)
             audio[k].aligned.append(aligned)
             done += 1
             progress("quality", done, total)
-    for k in range(len(runs)):
-        records[k]["quality"] = _quality_doc(pairs[k], mos[k])
-        records[k]["durations"] = _drift_doc(drift[k])
-        records[k]["prosody"] = {**_prosody_doc(accs[k].result()), "by_emotion": {}}
+    for record, run_scores in zip(records, scores):
+        record.update(run_scores.document())
     return audio
+
+
+@dataclass
+class _RunScores:
+    """One run's quality-pass results, sentence by sentence."""
+
+    prosody: prosody.ProsodyAccumulator
+    pairs: list = field(default_factory=list)
+    mos: list = field(default_factory=list)
+    drift: list = field(default_factory=list)
+    rows: list = field(default_factory=list)
+
+    def add(self, voice, encoded, free, aligned, ref16, ref_durations, qc) -> None:
+        free16 = at_analysis_rate(free.wav, free.sample_rate)
+        pair = quality.compare(ref16, at_analysis_rate(aligned.wav, aligned.sample_rate),
+                               qc.f0_method, qc.pesq, qc.stoi)
+        score = dnsmos.score(free16) if qc.dnsmos else None
+        hop_s = voice.audio.hop_length / voice.sample_rate
+        self.prosody.add(free16, voice.tables, encoded, free.durations, hop_s)
+        self.pairs.append(pair)
+        self.mos.append(score)
+        self.drift.append(render.duration_drift(free.durations, ref_durations))
+        self.rows.append(_sentence_row(free, aligned, pair, score))
+
+    def document(self) -> dict:
+        return {"quality": _quality_doc(self.pairs, self.mos), "durations": _drift_doc(self.drift),
+                "prosody": {**_prosody_doc(self.prosody.result()), "by_emotion": {}}, "sentences": self.rows}
 
 
 def _sentence_row(free, aligned, pair, score) -> dict:
@@ -206,10 +220,11 @@ def _count_macs(runs, encoded, config, records, progress) -> None:
 def _time_runs(runs, ref_index, items, encoded, speaker, config, records, progress) -> None:
     sc, tc = config.speed, config.throughput
     voices = [run.voice for run in runs]
-    calls = speed.interleaved(voices, encoded, sc.repeats, sc.warmup, sc.first_audio, progress)
+    with speed.torch_threads(sc.threads) as threads:
+        calls = speed.interleaved(voices, encoded, sc.repeats, sc.warmup, sc.first_audio, progress)
     streaming = sc.first_audio and speed.streaming_api() is not None
     for k in range(len(runs)):
-        records[k]["speed"] = speed.summarize(calls[k], calls[ref_index], streaming)
+        records[k]["speed"] = {**speed.summarize(calls[k], calls[ref_index], streaming), "torch_threads": threads}
     rates = None
     if tc.concurrency:
         lines = [item.lines for item in items]

@@ -18,10 +18,13 @@ class SpeedConfig:
     repeats: int = 3  # timed rounds over the sentences
     warmup: int = 1  # untimed rounds before them
     first_audio: bool = True  # time the first streamed chunk where compress.streaming exists
+    threads: int | None = None  # torch intra-op threads while timing; null = torch's default
 
     def __post_init__(self):
         _at_least("repeats", self.repeats, 1)
         _at_least("warmup", self.warmup, 0)
+        if self.threads is not None:
+            _at_least("threads", self.threads, 1)
 
 
 @dataclass

@@ -76,14 +76,15 @@ def _latency(stats) -> str:
 def _change(run: dict) -> str:
     if run["is_reference"]:
         return "reference"
+    s = run["speed"]
     parts = []
-    for label, value in (("latency", run["speed"].get("latency_ratio")),
-                         ("first audio", run["speed"].get("first_audio_ratio")),
-                         ("throughput", run["speed"].get("throughput_ratio")),
-                         ("memory", run["memory"].get("peak_rss_ratio")),
-                         ("size", run["size"].get("disk_ratio"))):
+    for label, value, spread in (("latency", s.get("latency_ratio"), s.get("latency_ratio_iqr")),
+                                 ("first audio", s.get("first_audio_ratio"), s.get("first_audio_ratio_iqr")),
+                                 ("throughput", s.get("throughput_ratio"), None),
+                                 ("memory", run["memory"].get("peak_rss_ratio"), None),
+                                 ("size", run["size"].get("disk_ratio"), None)):
         if value is not None:
-            parts.append(f"{label} ×{value:.2f}")
+            parts.append(f"{label} ×{value:.2f}" + (f" ({spread[0]:.2f}-{spread[1]:.2f})" if spread else ""))
     delta = run["quality"].get("dnsmos_p808_delta")
     if delta is not None:
         parts.append(f"DNSMOS {delta:+.2f}")
@@ -177,15 +178,16 @@ def markdown(doc: dict, figures: list[str]) -> str:
     streaming = any(r["speed"].get("first_audio_mode") for r in doc["runs"])
     lines = [
         f"# Benchmark: {', '.join(r['name'] for r in doc['runs'])}", "",
-        f"{doc['created']} · {env['processor']} ({env['cpu_count']} CPUs, torch {env['torch']}, "
-        f"{env['torch_threads']} threads) · {len(inp['sentences'])} sentences from `{inp['source']}`, speaker "
-        f"{inp['speaker']} · {cfg['speed']['repeats']} timed rounds after {cfg['speed']['warmup']} warm-up, "
-        "interleaved across runs · reference: " + doc["reference"], "",
+        f"{doc['created']} · {env['processor']} ({env['cpu_count']} CPUs, torch {env['torch']}) · "
+        f"{len(inp['sentences'])} sentences from `{inp['source']}`, speaker {inp['speaker']} · "
+        f"{cfg['speed']['repeats']} timed rounds after {cfg['speed']['warmup']} warm-up, interleaved across "
+        f"runs, {doc['runs'][0]['speed'].get('torch_threads')} torch threads · reference: {doc['reference']}", "",
         *main_table(doc), "",
         "Full sentence: symbols in hand to the whole waveform (the text frontend is not timed). "
         "First audio: " + ("to the first streamed chunk." if streaming else
                            "— (compress.streaming is not in this build, so it is not measured).") +
-        " Ratios are medians of side-by-side ratios per sentence and round. MCD, F0 RMSE, PESQ and STOI compare "
+        " Ratios are medians of side-by-side ratios per sentence and round (in brackets: their interquartile "
+        "range, the noise of the machine). MCD, F0 RMSE, PESQ and STOI compare "
         "each run with the reference on the reference's phone durations; DNSMOS is P.808 of the run's own "
         "free-running output. Definitions: eval/README.md.", "",
         "## Details", "", *detail_table(doc),

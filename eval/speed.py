@@ -11,6 +11,7 @@ in the same round: it is measured side by side, not from two summaries.
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -60,6 +61,20 @@ def time_first_audio(stream, voice, encoded: list) -> float:
     return first
 
 
+@contextmanager
+def torch_threads(count: int | None):
+    """Run the block with `count` intra-op threads (None: leave torch's setting alone)."""
+    import torch
+
+    before = torch.get_num_threads()
+    if count is not None:
+        torch.set_num_threads(count)
+    try:
+        yield torch.get_num_threads()
+    finally:
+        torch.set_num_threads(before)
+
+
 def interleaved(voices: list, encoded: list[list[list]], repeats: int, warmup: int,
                 first_audio: bool, progress=None) -> list[Calls]:
     """Time every run on every item; encoded[run][item] is that item's encoded lines."""
@@ -94,21 +109,36 @@ def _stats(values: list[float]) -> dict | None:
 
 
 def paired_ratio(run: dict, ref: dict) -> float | None:
+    """Median over matching calls (same round, same sentence) of run time / reference time."""
     keys = sorted(set(run) & set(ref))
     return float(np.median([run[k] / ref[k] for k in keys])) if keys else None
+
+
+def paired_spread(run: dict, ref: dict) -> list[float] | None:
+    """[25th, 75th] percentile of the same paired ratios: how noisy the median is."""
+    keys = sorted(set(run) & set(ref))
+    if not keys:
+        return None
+    ratios = [run[k] / ref[k] for k in keys]
+    return [float(np.percentile(ratios, 25)), float(np.percentile(ratios, 75))]
 
 
 def summarize(calls: Calls, reference: Calls, streaming: bool) -> dict:
     """Latency, RTF and first-audio figures of one run; `streaming` says whether it was streamed."""
     full = list(calls.full_s.values())
+    raw = [[rnd, item, calls.full_s[(rnd, item)], calls.first_s.get((rnd, item)), calls.audio_s[(rnd, item)]]
+           for rnd, item in sorted(calls.full_s)]
     rtf = sum(full) / sum(calls.audio_s.values()) if full else None
     ref_rtf = sum(reference.full_s.values()) / sum(reference.audio_s.values()) if reference.full_s else None
     return {
         "full_latency_s": _stats(full),
         "latency_ratio": paired_ratio(calls.full_s, reference.full_s),
+        "latency_ratio_iqr": paired_spread(calls.full_s, reference.full_s),
         "rtf": rtf,
         "rtf_ratio": rtf / ref_rtf if rtf is not None and ref_rtf else None,
         "first_audio_s": _stats(list(calls.first_s.values())),
         "first_audio_ratio": paired_ratio(calls.first_s, reference.first_s),
+        "first_audio_ratio_iqr": paired_spread(calls.first_s, reference.first_s),
         "first_audio_mode": "stream" if streaming and calls.first_s else None,
+        "calls": raw,
     }

@@ -1,0 +1,21 @@
+"""`make regress` picks what to compare: the default voice against itself or the newest stage."""
+
+from __future__ import annotations
+
+from eval import regress
+
+
+def test_newest_stage(tmp_path):
+    assert regress.newest_stage(tmp_path / "none") is None
+    for name in ("01-prune", "02-qat", "10-export", "03-notes"):
+        (tmp_path / name).mkdir()
+    for name in ("01-prune", "02-qat"):
+        (tmp_path / name / "manifest.json").write_text("{}")
+    assert regress.newest_stage(tmp_path) == tmp_path / "02-qat"
+
+
+def test_regress_args_default_voice_against_itself(tmp_path):
+    args, note = regress.regress_args(tmp_path / "no-demo")
+    runs = [a for a in args if "=" not in a]
+    assert len(runs) == 2 and runs[0] == runs[1]
+    assert "against itself" in note
