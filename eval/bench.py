@@ -229,9 +229,14 @@ def _time_runs(runs, ref_index, items, encoded, speaker, config, records, progre
     if tc.concurrency:
         lines = [item.lines for item in items]
         rates = workers.throughput(runs, lines, encoded, speaker, config.emotion, tc.concurrency, tc.mode,
-                                   tc.burst(len(items)), tc.rounds, progress)
+                                   tc.burst(len(items), _median_latency(records[ref_index])), tc.rounds, progress)
     for k in range(len(runs)):
         records[k]["speed"].update(_throughput_doc(rates, k, ref_index, tc))
+
+
+def _median_latency(record: dict) -> float | None:
+    stats = record["speed"].get("full_latency_s")
+    return stats["median"] if stats else None
 
 
 def _throughput_doc(rates, k, ref_index, tc) -> dict:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 
 from eval.features import F0_METHODS
 from eval.workers import MODES
+
+MAX_BURST = 500
 
 
 def _at_least(name: str, value, low: int) -> None:
@@ -31,18 +34,28 @@ class SpeedConfig:
 class ThroughputConfig:
     concurrency: int = 2  # concurrent requests; 0 skips throughput
     mode: str = "process"  # "process" (one voice per worker process) or "thread"
-    requests: int = 0  # requests per burst; 0 = max(sentences, 2 x concurrency)
+    requests: int = 0  # requests per burst; 0 = enough for about burst_s seconds (see burst())
+    burst_s: float = 2.0  # target length of a burst when requests = 0
     rounds: int = 2  # interleaved bursts per run
 
     def __post_init__(self):
         _at_least("concurrency", self.concurrency, 0)
         _at_least("requests", self.requests, 0)
         _at_least("rounds", self.rounds, 1)
+        if self.burst_s <= 0:
+            raise ValueError(f"burst_s must be positive, got {self.burst_s}")
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
 
-    def burst(self, sentences: int) -> int:
-        return self.requests or max(sentences, 2 * self.concurrency)
+    def burst(self, sentences: int, latency_s: float | None) -> int:
+        """Requests per burst: as set, or enough that a burst lasts about burst_s seconds
+        (from the reference's median latency), at least every sentence and 2 per worker."""
+        if self.requests:
+            return self.requests
+        floor = max(sentences, 2 * self.concurrency)
+        if not latency_s:
+            return floor
+        return min(max(floor, math.ceil(self.burst_s * self.concurrency / latency_s)), MAX_BURST)
 
 
 @dataclass
