@@ -26,7 +26,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from compress.frontend import numerals
-from compress.frontend.numerals import Piece, free
+from compress.frontend.numerals import BOUNDARY, Piece, free
 
 # Chinese-style letter names; the syllables are all in the Mandarin phone set.
 LETTERS = {
@@ -288,6 +288,6 @@ def _apply_rules(src: str, i: int, out: _Builder) -> int:
             continue
         pieces = handler(m, src)
         if pieces is not None:
-            out.add(pieces)
+            out.add([BOUNDARY] + pieces + [BOUNDARY])
             return m.end()
     return 0

@@ -19,6 +19,10 @@ from __future__ import annotations
 
 Reading = tuple[str, ...] | None
 Piece = tuple[str, Reading]
+# A zero-width piece: a word boundary jieba must keep. Numbers are wrapped in it, so that a
+# numeral made from digits is not glued to the text around it (路长3公里 -> 路|长|三公里,
+# not 路|长三|公里).
+BOUNDARY: Piece = ("", None)
 
 DIGIT_CHARS = "零一二三四五六七八九"
 CITATION = {

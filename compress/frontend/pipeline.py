@@ -26,7 +26,7 @@ from compress.errors import FrontendError
 from compress.frontend import normalize as norm
 from compress.frontend import prosody, sandhi, segment
 from compress.frontend.emotions import resolve_emotion
-from compress.frontend.numerals import Piece
+from compress.frontend.numerals import BOUNDARY, Piece
 from compress.frontend.phones import syllable_phones
 from compress.frontend.pinyin import read_words
 from compress.frontend.units import Word
@@ -125,7 +125,7 @@ def _sentences(pieces: tuple[Piece, ...]) -> list[list[Piece]]:
     out, current = [], []
     for piece in pieces:
         current.append(piece)
-        if piece[0] in norm.SENTENCE_END:
+        if piece[0] and piece[0] in norm.SENTENCE_END:
             out.append(current)
             current = []
     return out + [current] if current else out
@@ -135,7 +135,7 @@ def _phrases(sentence: list[Piece]) -> list[tuple[list[Piece], str]]:
     """Split a sentence at pauses; each phrase with the punctuation that ends it."""
     out, current = [], []
     for piece in sentence:
-        if piece[0] in norm.PAUSES or piece[0] in norm.SENTENCE_END:
+        if piece[0] and (piece[0] in norm.PAUSES or piece[0] in norm.SENTENCE_END):
             if current:
                 out.append((current, piece[0]))
             elif out:  # 。！ or ，、: keep the first mark, append the rest to the text only
@@ -143,19 +143,32 @@ def _phrases(sentence: list[Piece]) -> list[tuple[list[Piece], str]]:
             current = []
         else:
             current.append(piece)
-    if current:
+    if any(ch for ch, _ in current):
         out.append((current, ""))
-    return out
+    return [(phrase, mark) for phrase, mark in out if any(ch for ch, _ in phrase)]
 
 
 def _words(phrase: list[Piece]) -> list[list[Piece]]:
-    """jieba words of a phrase, as runs of its pieces."""
-    text = "".join(ch for ch, _ in phrase)
-    words, pos = [], 0
-    for token in segment.cut(text):
-        words.append(phrase[pos:pos + len(token)])
-        pos += len(token)
+    """jieba words of a phrase, as runs of its pieces; BOUNDARY pieces cut the text first."""
+    words: list[list[Piece]] = []
+    for run in _runs(phrase):
+        text = "".join(ch for ch, _ in run)
+        pos = 0
+        for token in segment.cut(text):
+            words.append(run[pos:pos + len(token)])
+            pos += len(token)
     return words
+
+
+def _runs(phrase: list[Piece]) -> list[list[Piece]]:
+    runs, current = [], []
+    for piece in phrase:
+        if piece == BOUNDARY:
+            runs.append(current)
+            current = []
+        else:
+            current.append(piece)
+    return [run for run in runs + [current] if run]
 
 
 def _sentence_items(sentence: list[Piece]) -> list[prosody.Prosodic]:

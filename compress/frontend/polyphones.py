@@ -130,7 +130,7 @@ _RULES = {
     "都": lambda p, n: "dou1",
     "便": lambda p, n: "bian4",
     "乐": lambda p, n: "le4",
-    "调": lambda p, n: "diao4",
+    "调": lambda p, n: "tiao2" if n and _first(n) in "高低大小快慢亮暗整节好匀" else "diao4",
     "分": lambda p, n: "fen1",
     "处": lambda p, n: "chu4",
     "将": lambda p, n: "jiang1",

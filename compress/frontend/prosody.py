@@ -4,7 +4,8 @@ Prosodic words. A one-syllable word rarely stands alone in speech: particles (�
 lean on the word before them, and other one-syllable words (很, 我, 去, 不 ...) lean on the
 word after them, as long as the prosodic word stays within 4 syllables, particles not
 counted (我|很好 -> 我很好, 都|很|好吃 -> 都很好吃, 很|有意思). A one-syllable word that ends a
-phrase leans back on the word before it (这件|事 -> 这件事). Longer words stand alone.
+phrase leans back on the word before it (这件|事 -> 这件事), unless a particle closes it
+(可以|走了). Longer words stand alone.
 
 Breaks. #1 between prosodic words; #2 at an enumeration comma 、 and inside a long stretch
 without punctuation (more than PHRASE_SYLLABLES syllables, cut into even parts); #3 at commas,
@@ -68,8 +69,8 @@ def group_words(words: list[Word]) -> list[list[Word]]:
             groups[0] = unit + groups[0]
         else:
             groups.insert(0, list(unit))
-    if len(groups) >= 2 and _core(groups[-1]) == 1:
-        _lean_back(groups)
+    if len(groups) >= 2 and len(groups[-1]) == 1 and _core(groups[-1]) == 1:
+        _lean_back(groups)  # (a word with a particle, 走了, is closed: it does not lean)
     return groups
 
 
