@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from compress.commands import synth
+from compress.commands import frontend, synth
 from compress.errors import CompressError
 
 app = typer.Typer(
@@ -28,6 +28,7 @@ def root() -> None:
 
 
 synth.register(app)
+frontend.register(app)
 
 
 def main() -> None:

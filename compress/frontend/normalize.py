@@ -96,6 +96,8 @@ def _year_range(m, _):
 
 
 def _year(m, _):
+    if not 1000 <= int(m[1]) <= 2199:  # 5000年历史 is a duration: 五千年
+        return None
     return numerals.digits(m[1])
 
 
@@ -173,10 +175,10 @@ _RULES = [
     (re.compile(r"(?<!\d)(?:1[3-9]\d{9}|\d{3,4}-\d{7,8}|\d{3}-\d{3,4}-\d{4})(?![\d-])"), _phone),
     (re.compile(r"\d{3,}(?![\d.])"), _context_phone),
     (re.compile(rf"({_CURRENCY_ALT})\s?{_NUM}"), _money),
-    (re.compile(rf"(-)?{_NUM}(%|‰)"), _percent),
+    (re.compile(rf"((?<![0-9A-Za-z.%‰])-)?{_NUM}(%|‰)"), _percent),
     (re.compile(r"(\d+)/(\d+)(?![\d/])"), _fraction),
-    (re.compile(rf"(?<![0-9A-Za-z.])-{_NUM}\s*(°C|°|度)"), _below_zero),
-    (re.compile(rf"(?<![0-9A-Za-z.])-{_NUM}"), _negative),
+    (re.compile(rf"(?<![0-9A-Za-z.%‰°])-{_NUM}\s*(°C|°|度)"), _below_zero),
+    (re.compile(rf"(?<![0-9A-Za-z.%‰°])-{_NUM}"), _negative),
     (re.compile(rf"{_NUM}\s?({_UNIT_ALT})(?![A-Za-z])"), _with_unit),
     (re.compile(r"(\d{1,4})(?=" + _ORDINAL_NEXT.pattern + ")"), _ordinal_number),
     (re.compile(_NUM), _plain_number),
@@ -226,7 +228,8 @@ def _operator(ch: str, src: str, i: int, out: _Builder) -> bool:
     """+ - ~ = & between numbers or words; returns False if `ch` is not one of them."""
     prev_digit = i > 0 and src[i - 1].isdigit()
     next_digit = i + 1 < len(src) and src[i + 1].isdigit()
-    if ch in "-~" and prev_digit and next_digit:
+    after_number = prev_digit or src[:i].endswith(("%", "‰", "°", "°C"))
+    if ch in "-~" and after_number and next_digit:  # 10-20, 40%-60%: a range
         out.add(free("到"))
     elif ch == "+" and prev_digit:
         out.add(free("加"))

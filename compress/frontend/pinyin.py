@@ -95,9 +95,15 @@ def _readings(texts: list[str]) -> list[str]:
             nxt = texts[i + 1] if i + 1 < len(texts) else None
             readings.append(pp.contextual(word, prev, nxt) or char_reading(word) or "")
             continue
-        for piece in [word] if phrase_reading(word) else split_known(word):
+        pieces = [word] if phrase_reading(word) else split_known(word)
+        for k, piece in enumerate(pieces):
             known = phrase_reading(piece) if len(piece) > 1 else None
-            readings.extend(known or [char_reading(ch) or "" for ch in piece])
+            if known:
+                readings.extend(known)
+            elif 0 < k < len(pieces) - 1 and piece in pp.INFIX_PARTICLES:
+                readings.append(pp.INFIX_PARTICLES[piece])  # 跑得快, 看着书: V+particle+X
+            else:
+                readings.extend(char_reading(ch) or "" for ch in piece)
     return readings
 
 

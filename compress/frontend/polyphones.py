@@ -55,6 +55,9 @@ PARTICLES = {"的": "de5", "了": "le5", "吗": "ma5", "呢": "ne5", "吧": "ba5
              "啊": "a5", "呀": "ya5", "啦": "la5", "嘛": "ma5", "么": "me5", "们": "men5",
              "哇": "wa5", "哦": "o5"}
 
+# A particle between two characters of a word pypinyin does not list (跑得快, 看着书, 吃了饭).
+INFIX_PARTICLES = {"得": "de5", "着": "zhe5", "了": "le5"}
+
 # 儿 that ends these words is its own syllable er2, not an erhua suffix.
 NOT_ERHUA = {"女儿", "儿子", "婴儿", "幼儿", "孤儿", "健儿", "男儿", "宠儿", "胎儿",
              "新生儿", "混血儿", "患儿", "少儿", "侄儿", "孙儿", "弃儿"}
