@@ -204,9 +204,6 @@ class _Builder:
             self.warnings.append(f"dropped unspeakable symbols: {''.join(self.dropped)}")
             self.dropped = []
 
-    def last_char(self) -> str:
-        return self.pieces[-1][0] if self.pieces else ""
-
 
 def _prepare(text: str) -> str:
     for written, spoken in _SUPERSCRIPT_UNITS.items():
@@ -228,7 +225,7 @@ def _operator(ch: str, src: str, i: int, out: _Builder) -> bool:
     """+ - ~ = & between numbers or words; returns False if `ch` is not one of them."""
     prev_digit = i > 0 and src[i - 1].isdigit()
     next_digit = i + 1 < len(src) and src[i + 1].isdigit()
-    after_number = prev_digit or src[:i].endswith(("%", "‰", "°", "°C"))
+    after_number = prev_digit or src[max(0, i - 2):i].endswith(("%", "‰", "°", "°C"))
     if ch in "-~" and after_number and next_digit:  # 10-20, 40%-60%: a range
         out.add(free("到"))
     elif ch == "+" and prev_digit:

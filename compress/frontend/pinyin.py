@@ -122,8 +122,12 @@ def _is_number(word: Word) -> bool:
     return bool(word.text) and all(ch in pp.NUMBER_WORD_CHARS for ch in word.text)
 
 
-def read_words(words: list[list[Piece]]) -> list[Word]:
-    """Syllables for one phrase's words (each a list of normalized pieces)."""
+def read_words(words: list[list[Piece]], warnings: list[str] | None = None) -> list[Word]:
+    """Syllables for one phrase's words (each a list of normalized pieces).
+
+    A character without any reading (a rare ideograph pypinyin does not know) is dropped,
+    with a note in `warnings`.
+    """
     words = _split_made_up(words)
     texts = ["".join(ch for ch, _ in word) for word in words]
     readings = iter(_readings([t for t, w in zip(texts, words) if not _all_fixed(w)]))
@@ -137,6 +141,8 @@ def read_words(words: list[list[Piece]]) -> list[Word]:
                 syllables += [parse_syllable(p, ch if k == 0 else "", True) for k, p in enumerate(fixed)]
             elif reading:
                 syllables.append(parse_syllable(reading, ch))
+            elif warnings is not None:
+                warnings.append(f"no reading known for {ch!r}: dropped")
         out.append(Word(text, syllables))
     for word in out:
         _neutral_tones(word)

@@ -100,15 +100,16 @@ def analyze(text: str, emotion: str = "neutral", speaker: str = "F7", speakers=N
     if not text or not text.strip():
         raise FrontendError("the text is empty")
     normalized = norm.normalize(text)
+    warnings = list(normalized.warnings)
     lines: list[SubSentence] = []
     for sentence in _sentences(normalized.pieces):
-        for line in prosody.split_lines(_sentence_items(sentence)):
+        for line in prosody.split_lines(_sentence_items(sentence, warnings)):
             lines.append(_sub_sentence(line, emotion_name, speaker))
     if not lines:
-        why = f" ({'; '.join(normalized.warnings)})" if normalized.warnings else ""
+        why = f" ({'; '.join(warnings)})" if warnings else ""
         raise FrontendError(f"nothing speakable in the text{why}")
     return FrontendResult(text, normalized.text, emotion_name, speaker, tuple(lines),
-                          normalized.warnings)
+                          tuple(warnings))
 
 
 def text_to_symbol_lines(text: str, emotion: str = "neutral", *, speaker: str,
@@ -171,10 +172,10 @@ def _runs(phrase: list[Piece]) -> list[list[Piece]]:
     return [run for run in runs + [current] if run]
 
 
-def _sentence_items(sentence: list[Piece]) -> list[prosody.Prosodic]:
+def _sentence_items(sentence: list[Piece], warnings: list[str]) -> list[prosody.Prosodic]:
     items: list[prosody.Prosodic] = []
     for phrase, mark in _phrases(sentence):
-        words = read_words(_words(phrase))
+        words = read_words(_words(phrase), warnings)
         sandhi.apply_bu_yi(words)
         sandhi.apply_decimal_point(words)
         groups = prosody.group_words(words)

@@ -27,6 +27,7 @@ from compress.frontend.units import Word
 
 MAX_LINE_SYLLABLES = 40
 PHRASE_SYLLABLES = 10
+LONG_WORD, CHUNK = 8, 4
 _MAX_GROUP = 4
 
 
@@ -62,10 +63,24 @@ def _core(group: list[Word]) -> int:
     return sum(len(w) for w in group if not _is_clitic(w))
 
 
+def _split_long(word: Word) -> list[Word]:
+    """A 'word' of more than LONG_WORD syllables (a digit string, a spelled acronym) is read
+    in chunks of CHUNK syllables, cut where a character starts."""
+    if len(word) <= LONG_WORD:
+        return [word]
+    chunks: list[Word] = []
+    for syl in word.syllables:
+        if not chunks or (len(chunks[-1]) >= CHUNK and syl.text):
+            chunks.append(Word("", []))
+        chunks[-1].syllables.append(syl)
+        chunks[-1].text += syl.text
+    return chunks
+
+
 def group_words(words: list[Word]) -> list[list[Word]]:
     """Group one phrase's lexical words into prosodic words (see the module doc)."""
     units: list[list[Word]] = []  # each word with the particles that lean on it
-    for word in words:
+    for word in (chunk for w in words for chunk in _split_long(w)):
         if not word.syllables:
             continue
         if units and (_is_clitic(word) or _takes_measure(units[-1], word)):
@@ -118,6 +133,8 @@ def phrase_breaks(groups: list[list[Word]], mark: str) -> list[Prosodic]:
 
 def _even_cuts(items: list[Prosodic], parts: int) -> list[int]:
     """Indices after which to cut `items` into `parts` stretches of similar length."""
+    if len(items) < 2:
+        return []
     ends, acc = [], 0
     for p in items[:-1]:
         acc += p.syllable_count

@@ -48,3 +48,10 @@ def test_prosodic_words():
     assert " ".join(analyze("我很好").sentences[0].pinyin) == "wo3 hen2 hao3 #4"
     assert " ".join(analyze("我们的老师").sentences[0].pinyin) == "wo3 men5 de5 #1 lao3 shi1 #4"
     assert " ".join(analyze("我们走吧").sentences[0].pinyin) == "wo3 men5 #1 zou3 ba5 #4"
+
+
+def test_very_long_words_are_read_in_chunks():
+    result = analyze("1" * 100)  # an identifier: one word of 100 digits
+    assert sum(len(line.syllables) for line in result.sentences) == 100
+    assert all(len(line.syllables) <= MAX_LINE_SYLLABLES for line in result.sentences)
+    assert "#1" in result.sentences[0].pinyin

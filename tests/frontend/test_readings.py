@@ -82,3 +82,9 @@ def test_third_tone(text, expected):
 def test_no_third_tone_sandhi_across_prosodic_words():
     # 老板|很友好: the pause between prosodic words blocks the rule.
     assert with_breaks("老板很友好") == "lao2 ban3 #1 hen3 you2 hao3 #4"
+
+
+def test_character_without_reading_is_dropped_with_a_warning():
+    result = analyze("你好兙吗")
+    assert result.sentences[0].syllables == ["ni2", "hao3", "ma5"]
+    assert result.warnings == ("no reading known for '兙': dropped",)
