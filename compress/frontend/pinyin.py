@@ -1,10 +1,11 @@
-"""Dictionary readings of a sentence's words: polyphones, neutral tones, erhua.
+"""Dictionary readings of a phrase's words: polyphones, neutral tones, erhua.
 
 For each jieba word the reading comes from, in order: the project's WORDS table, pypinyin's
-phrase dictionary, or the best split of the word into known phrases (a word jieba made up,
-such as 银行行长, is read as 银行 + 行长 rather than character by character). Characters left
-alone get a context rule for polyphones (polyphones.contextual) or pypinyin's first reading.
-Then neutral tones and erhua are applied per word. Tone sandhi is the next stage (sandhi.py).
+phrase dictionary, or the fewest known phrases the word splits into (银行行长 -> 银行 + 行长),
+with pypinyin's default reading for characters left over. Words jieba's HMM made up (他长)
+are split into such pieces first. One-character words go through the polyphone context rules
+(polyphones.contextual). Then neutral tones and erhua are applied per word, and adjacent
+number words are joined. Tone sandhi is the next stage (sandhi.py).
 """
 
 from __future__ import annotations
@@ -111,15 +112,11 @@ def _merge_numbers(words: list[Word]) -> list[Word]:
     """Adjacent number words form one word (八百|五十 -> 八百五十), for sandhi and prosody."""
     out: list[Word] = []
     for word in words:
-        if out and _is_number(word) and _is_number(out[-1]):
+        if out and pp.is_number(word.text) and pp.is_number(out[-1].text):
             out[-1] = Word(out[-1].text + word.text, out[-1].syllables + word.syllables)
         else:
             out.append(word)
     return out
-
-
-def _is_number(word: Word) -> bool:
-    return bool(word.text) and all(ch in pp.NUMBER_WORD_CHARS for ch in word.text)
 
 
 def read_words(words: list[list[Piece]], warnings: list[str] | None = None) -> list[Word]:

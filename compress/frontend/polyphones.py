@@ -63,13 +63,18 @@ NOT_ERHUA = {"女儿", "儿子", "婴儿", "幼儿", "孤儿", "健儿", "男儿
              "新生儿", "混血儿", "患儿", "少儿", "侄儿", "孙儿", "弃儿"}
 
 NUMERAL_CHARS = set("零一二三四五六七八九十百千万亿两几")
-NUMBER_WORD_CHARS = NUMERAL_CHARS - {"几"}
+NUMBER_WORD_CHARS = (NUMERAL_CHARS - {"几"}) | {"幺"}
 # One-syllable words that lean on the word before them when they are neutral.
 CLITICS = set(PARTICLES) | {"着", "地", "得"}
 PRONOUNS = {"我", "你", "他", "她", "它", "您", "我们", "你们", "他们", "她们", "咱们", "人家"}
 _SUBJECTS = PRONOUNS | {"咱", "大家", "谁", "也", "还", "就", "都", "总", "又", "必须", "只"}
 _DEGREE = {"很", "太", "真", "挺", "更", "最", "比较", "非常", "特别", "有点", "这么", "那么", "多"}
 _RETURNED = {"书", "钱", "债", "款", "账", "贷款", "给", "回", "清", "上"}
+
+
+def is_number(text: str) -> bool:
+    """A word made only of numerals (三百六十五, 二零二四, 幺幺零)."""
+    return bool(text) and all(ch in NUMBER_WORD_CHARS for ch in text)
 
 
 def _first(text: str | None) -> str:
@@ -81,10 +86,10 @@ def _last(text: str | None) -> str:
 
 
 def _de(prev: str | None, nxt: str | None) -> str:
-    """得: dei3 'must' after a subject and before a verb; de2 in 得了; else the particle de5."""
+    """得: de2 'obtain' before 了/到; dei3 'must' between a subject and a verb; else de5."""
     if nxt in ("了", "到"):
         return "de2"
-    if prev in _SUBJECTS and nxt and nxt not in ("到", "很"):
+    if prev in _SUBJECTS and nxt and nxt != "很":
         return "dei3"
     return "de5"
 
@@ -96,47 +101,52 @@ def _di(prev: str | None, nxt: str | None) -> str:
     return "di4"
 
 
+def _after(prev: str | None, chars) -> bool:
+    return bool(prev) and _last(prev) in chars
+
+
+def _before(nxt: str | None, chars) -> bool:
+    return bool(nxt) and _first(nxt) in chars
+
+
 def contextual(ch: str, prev: str | None, nxt: str | None) -> str | None:
     """Reading of the one-character word `ch` between the words `prev` and `nxt`, or None."""
     if ch in PARTICLES:
         return PARTICLES[ch]
-    rule = _RULES.get(ch)
-    return rule(prev, nxt) if rule else None
+    if ch in _RULES:
+        return _RULES[ch](prev, nxt)
+    return _STANDALONE.get(ch)
 
+
+_MEASURE_BEFORE = NUMERAL_CHARS | set("这那每哪各某此单")
 
 _RULES = {
     "得": _de,
     "地": _di,
-    "还": lambda p, n: "huan2" if (n in _RETURNED or n in PRONOUNS) else "hai2",
-    "长": lambda p, n: ("chang2" if p in _DEGREE
-                        else "zhang3" if _first(n) in "大高得成胖出满了" and n else "chang2"),
-    "为": lambda p, n: "wei2" if (_first(n) in NUMERAL_CHARS or _first(n) in "主止期") else "wei4",
-    "行": lambda p, n: "hang2" if _last(p) in NUMERAL_CHARS | set("每这那") and p else "xing2",
-    "重": lambda p, n: "chong2" if _first(n) in "新复来做写建演播申逢叠返温" and n else "zhong4",
-    "只": lambda p, n: "zhi1" if p and _last(p) in NUMERAL_CHARS | set("这那每单") else "zhi3",
-    "种": lambda p, n: ("zhong3" if p and _last(p) in NUMERAL_CHARS | set("这那各哪每某此")
-                        else "zhong4" if n and _first(n) in "花树菜地田草瓜豆粮" else "zhong3"),
-    "差": lambda p, n: "cha4",
-    "干": lambda p, n: ("gan1" if p in _DEGREE or _last(p) in "擦晒烘吹烤" and p or
-                        (n and _first(n) in "净燥旱杯") else "gan4"),
-    "假": lambda p, n: "jia4" if (p and _last(p) in "请放休度暑寒病事婚产") else "jia3",
-    "数": lambda p, n: "shu3" if n else "shu4",
-    "觉": lambda p, n: "jiao4" if p and ("睡" in p or _last(p) in "午") else "jue2",
-    "着": lambda p, n: "zhao2" if p and _last(p) in "不睡" else "zhe5",
-    "盛": lambda p, n: "cheng2" if n and (_first(n) in "饭汤粥水菜" or n == "了") else "sheng4",
+    "还": lambda p, n: "huan2" if n in _RETURNED or n in PRONOUNS else "hai2",
+    "长": lambda p, n: "zhang3" if p not in _DEGREE and _before(n, "大高得成胖出满了") else "chang2",
+    "为": lambda p, n: "wei2" if _before(n, NUMERAL_CHARS | set("主止期")) else "wei4",
+    "行": lambda p, n: "hang2" if _after(p, _MEASURE_BEFORE) else "xing2",
+    "重": lambda p, n: "chong2" if _before(n, "新复来做写建演播申逢叠返温") else "zhong4",
+    "只": lambda p, n: "zhi1" if _after(p, _MEASURE_BEFORE) else "zhi3",
+    "种": lambda p, n: ("zhong3" if _after(p, _MEASURE_BEFORE)
+                        else "zhong4" if _before(n, "花树菜地田草瓜豆粮") else "zhong3"),
+    "干": lambda p, n: ("gan1" if p in _DEGREE or _after(p, "擦晒烘吹烤") or _before(n, "净燥旱杯")
+                        else "gan4"),
+    "假": lambda p, n: "jia4" if _after(p, "请放休度暑寒病事婚产") else "jia3",
+    "数": lambda p, n: "shu3" if n else "shu4",  # a verb when something follows: 数钱, 数一下
+    "觉": lambda p, n: "jiao4" if p and ("睡" in p or _last(p) == "午") else "jue2",
+    "着": lambda p, n: "zhao2" if _after(p, "不睡") else "zhe5",
+    "盛": lambda p, n: "cheng2" if n == "了" or _before(n, "饭汤粥水菜") else "sheng4",
     "空": lambda p, n: "kong4" if p in ("有", "没", "没有") else "kong1",
     "背": lambda p, n: "bei1" if n in ("书包", "包", "着", "孩子", "起") else "bei4",
-    "弹": lambda p, n: "tan2" if n and (_first(n) in "琴钢吉" ) else "dan4",
-    "倒": lambda p, n: "dao4" if n and _first(n) in "是水车茶酒退" else "dao3",
-    "教": lambda p, n: "jiao1",
-    "应": lambda p, n: "ying1",
-    "都": lambda p, n: "dou1",
-    "便": lambda p, n: "bian4",
-    "乐": lambda p, n: "le4",
-    "调": lambda p, n: "tiao2" if n and _first(n) in "高低大小快慢亮暗整节好匀" else "diao4",
-    "分": lambda p, n: "fen1",
-    "处": lambda p, n: "chu4",
-    "将": lambda p, n: "jiang1",
-    "要": lambda p, n: "yao4",
-    "好": lambda p, n: "hao3",
+    "弹": lambda p, n: "tan2" if _before(n, "琴钢吉") else "dan4",
+    "倒": lambda p, n: "dao4" if _before(n, "是水车茶酒退") else "dao3",
+    "调": lambda p, n: "tiao2" if _before(n, "高低大小快慢亮暗整节好匀") else "diao4",
+}
+
+# Standing alone, these are read differently from pypinyin's first reading of the character.
+_STANDALONE = {
+    "差": "cha4", "教": "jiao1", "应": "ying1", "都": "dou1", "便": "bian4", "乐": "le4",
+    "分": "fen1", "处": "chu4", "将": "jiang1", "要": "yao4", "好": "hao3",
 }

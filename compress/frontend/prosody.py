@@ -1,9 +1,9 @@
 """Prosodic words, break levels, and splitting of over-long sentences.
 
 Prosodic words. A one-syllable word rarely stands alone in speech: particles (的, 了, 吗 ...)
-and the measure word after a number (三|个, 二零二四|年) lean on the word before them, and other one-syllable words (很, 我, 去, 不 ...) lean on the
-word after them, as long as the prosodic word stays within 4 syllables, particles not
-counted (我|很好 -> 我很好, 都|很|好吃 -> 都很好吃, 很|有意思). A one-syllable word that ends a
+and the measure word after a number (三|个, 二零二四|年) lean on the word before them, and
+other one-syllable words (很, 我, 去, 不 ...) lean on the word after them, as long as the
+prosodic word stays within 4 syllables, particles not counted (我|很好 -> 我很好, 都|很|好吃 -> 都很好吃, 很|有意思). A one-syllable word that ends a
 phrase leans back on the word before it (这件|事 -> 这件事), unless a particle closes it
 (可以|走了). Longer words stand alone.
 
@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from compress.frontend.polyphones import CLITICS, NUMBER_WORD_CHARS
+from compress.frontend.polyphones import CLITICS, is_number
 from compress.frontend.units import Word
 
 MAX_LINE_SYLLABLES = 40
@@ -48,14 +48,10 @@ def _is_clitic(word: Word) -> bool:
     return len(word) == 1 and word.syllables[0].tone == 5 and word.text in CLITICS
 
 
-def _is_number(word: Word) -> bool:
-    return bool(word.text) and all(ch in NUMBER_WORD_CHARS or ch == "幺" for ch in word.text)
-
-
 def _takes_measure(unit: list[Word], word: Word) -> bool:
     """A one-syllable word right after a bare number is its measure word or unit (三|个,
     二零二四|年, 十五|日): it stays with the number, whatever the length."""
-    return len(unit) == 1 and _is_number(unit[0]) and len(word) == 1 and not _is_number(word)
+    return len(unit) == 1 and is_number(unit[0].text) and len(word) == 1 and not is_number(word.text)
 
 
 def _core(group: list[Word]) -> int:

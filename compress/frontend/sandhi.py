@@ -83,7 +83,8 @@ def _bu(word: Word, i: int, prev: Syllable | None, nxt: Syllable | None) -> int:
 def _yi(word: Word, i: int, prev: Syllable | None, nxt: Syllable | None) -> int:
     if _repeated(prev, nxt):
         return 5
-    if syl_is_ordinal(word, i) or nxt is None or i == len(word.syllables) - 1 and len(word) > 1:
+    word_final = len(word) > 1 and i == len(word) - 1
+    if _is_ordinal(word, i) or nxt is None or word_final:
         return 1
     if prev is not None and (prev.text in ("第",) or prev.text[-1:] in pp.NUMERAL_CHARS):
         return 1
@@ -92,7 +93,7 @@ def _yi(word: Word, i: int, prev: Syllable | None, nxt: Syllable | None) -> int:
     return 2 if nxt.tone in (4, 5) else 4
 
 
-def syl_is_ordinal(word: Word, i: int) -> bool:
+def _is_ordinal(word: Word, i: int) -> bool:
     return i == 0 and any(word.text.startswith(w) for w in pp.YI_ORDINAL)
 
 
@@ -108,16 +109,9 @@ def _join(left: list[Syllable], right: list[Syllable]) -> None:
 
 def _resolve_word(text: str, syllables: list[Syllable]) -> None:
     """Third-tone sandhi inside one lexical word, by its internal structure."""
-    n = len(syllables)
-    if n < 2:
-        return
-    if n == 2 or len(text) != n:
-        for k in range(n - 2, -1, -1):
-            _join(syllables[: k + 1], syllables[k + 1:])
-        return
-    split = _split_point(text)
-    if split is None:
-        for k in range(n - 2, -1, -1):
+    split = _split_point(text) if len(syllables) > 2 and len(text) == len(syllables) else None
+    if split is None:  # two syllables, or no known structure: right to left, syllable by syllable
+        for k in range(len(syllables) - 2, -1, -1):
             _join(syllables[: k + 1], syllables[k + 1:])
         return
     _resolve_word(text[split:], syllables[split:])
