@@ -44,7 +44,7 @@ _PUNCT = {
     ".": "。", "!": "！", "?": "？", ";": "；", ",": "，", ":": "：", "(": "，", ")": "，",
     "—": "，", "–": "，", "\n": "。",
 }
-_SILENT = set("\"'“”‘’「」『』《》〈〉【】[]{}<>·・_`")  # read as nothing, no warning
+_SILENT = set("\"'“”‘’「」『』《》〈〉【】[]{}<>·・_`-/\\|")  # read as nothing, no warning
 _CURRENCY = {"¥": "元", "$": "美元", "€": "欧元", "£": "英镑", "HK$": "港元"}
 _UNITS = {
     "km/h": "公里每小时", "m/s": "米每秒", "kWh": "千瓦时", "mAh": "毫安时", "km": "公里",
@@ -251,9 +251,9 @@ def _single(ch: str, src: str, i: int, out: _Builder) -> None:
         out.add(free(ch))
     elif ch in _PUNCT:
         out.add(free(_PUNCT[ch]))
-    elif ch.isspace() or ch in _SILENT:
+    elif _operator(ch, src, i, out):
         pass
-    elif not _operator(ch, src, i, out):
+    elif not (ch.isspace() or ch in _SILENT):
         out.drop(ch)
 
 

@@ -150,3 +150,9 @@ def test_emoji_and_symbols_dropped_with_warning():
     assert all("dropped" in w for w in result.warnings)
     assert normalize("今天☀️").warnings == ("dropped unspeakable symbols: ☀",)
     assert normalize("A&B").text == "A和B"
+
+
+def test_hyphens_and_slashes_between_words_are_silent():
+    result = normalize("Wi-Fi和A/B测试")
+    assert result.text == "WiFi和AB测试"
+    assert not any("dropped" in w for w in result.warnings)
