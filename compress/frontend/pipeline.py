@@ -20,6 +20,7 @@ symbols in tests/fixtures and /work/shared/reference):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from compress.errors import FrontendError
@@ -85,7 +86,8 @@ class FrontendResult:
         }
 
 
-def check_speaker(speaker: str, speakers=None) -> str:
+def check_speaker(speaker: str, speakers: Sequence[str] | None = None) -> str:
+    """`speaker` must be one of `speakers` (when given) and fit into a token."""
     if speakers is not None and speaker not in speakers:
         raise FrontendError(f"unknown speaker {speaker!r}; accepted: {', '.join(speakers)}")
     if not speaker or any(c in speaker for c in "{}$ \t\n"):
@@ -93,8 +95,14 @@ def check_speaker(speaker: str, speakers=None) -> str:
     return speaker
 
 
-def analyze(text: str, emotion: str = "neutral", speaker: str = "F7", speakers=None) -> FrontendResult:
-    """The whole frontend on `text`; raises FrontendError on empty or unspeakable text."""
+def analyze(text: str, emotion: str = "neutral", speaker: str = "F7",
+            speakers: Sequence[str] | None = None) -> FrontendResult:
+    """The whole frontend on `text`.
+
+    `emotion` is a user-facing name (emotions.resolve_emotion); `speakers`, if given, is the
+    voice's speaker list to check `speaker` against. Raises FrontendError on an unknown emotion
+    or speaker, and on empty or unspeakable text.
+    """
     emotion_name = resolve_emotion(emotion)
     check_speaker(speaker, speakers)
     if not text or not text.strip():
@@ -113,7 +121,7 @@ def analyze(text: str, emotion: str = "neutral", speaker: str = "F7", speakers=N
 
 
 def text_to_symbol_lines(text: str, emotion: str = "neutral", *, speaker: str,
-                         speakers=None) -> tuple[list[str], list[str]]:
+                         speakers: Sequence[str] | None = None) -> tuple[list[str], list[str]]:
     """ttsfrd token lines (one per sub-sentence, without the idx prefix) and the warnings."""
     result = analyze(text, emotion, speaker, speakers)
     return result.symbol_lines(numbered=False), list(result.warnings)

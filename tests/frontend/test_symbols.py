@@ -83,3 +83,22 @@ def test_phones_and_tones_match_the_reference_utterances(folder, utt):
     strip = lambda tokens: [t[:3] + t[4:] for t in tokens if not t[0].startswith("#")]
     assert strip(ours) == strip(reference)
     assert ours[-1] == reference[-1]  # the closing #4 break token
+
+
+def test_word_spans_per_jieba_word_when_asked(monkeypatch):
+    from compress.frontend import pipeline
+
+    line = analyze("我很好", speaker="F7").symbol_lines(numbered=False)[0]
+    assert [t[3] for t in fields(line)][:6] == ["word_begin"] + ["word_middle"] * 4 + ["word_end"]
+    monkeypatch.setattr(pipeline, "WORD_SPAN_IS_PROSODIC", False)
+    line = analyze("我很好", speaker="F7").symbol_lines(numbered=False)[0]
+    assert [t[3] for t in fields(line)][:6] == ["word_begin", "word_end"] * 3
+
+
+def test_speaker_names_are_checked():
+    from compress.errors import FrontendError
+
+    with pytest.raises(FrontendError, match="accepted: F7, M7"):
+        text_to_symbol_lines("你好", speaker="X", speakers=["F7", "M7"])
+    with pytest.raises(FrontendError, match="cannot go into a symbol token"):
+        text_to_symbol_lines("你好", speaker="a$b")
