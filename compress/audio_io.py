@@ -89,3 +89,33 @@ def read_mel(path: str | Path, n_mels: int) -> np.ndarray:
         bad = int(np.argwhere(~np.isfinite(mel))[0][0])
         raise InputError(f"{path}: the mel is not finite (first bad frame {bad})")
     return mel.astype(np.float32)
+
+
+class StreamingWavWriter:
+    """Append 16-bit PCM chunks to a WAV as they arrive; the file appears only when complete.
+
+    Use as a context manager: on an exception the temporary file is removed."""
+
+    def __init__(self, path: str | Path, rate: int):
+        self.path = check_output_path(path)
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        os.close(fd)
+        self.tmp = Path(tmp)
+        self.samples = 0
+        self.file = sf.SoundFile(self.tmp, mode="w", samplerate=rate, channels=1, format="WAV", subtype="PCM_16")
+
+    def write(self, chunk: np.ndarray) -> None:
+        if not np.all(np.isfinite(chunk)):
+            raise InputError("the synthesized waveform is not finite")
+        self.file.write(to_pcm16(chunk))
+        self.samples += len(chunk)
+
+    def __enter__(self) -> "StreamingWavWriter":
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        self.file.close()
+        if kind is None:
+            os.replace(self.tmp, self.path)
+        else:
+            self.tmp.unlink(missing_ok=True)

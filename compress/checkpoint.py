@@ -25,10 +25,8 @@ from safetensors.torch import save as st_save
 from compress.errors import VoiceLoadError
 from compress.manifest import upgrade
 from compress.models.arch import HifiGanArch, SambertArch
-from compress.models.hifigan import Generator
-from compress.models.sambert import Sambert
 from compress.models.symbols import SymbolTables
-from compress.models.voice import AudioConfig, Voice, load_state
+from compress.models.voice import AudioConfig, Voice, assemble_voice
 
 ARCH_FORMAT = "sambert-compress/arch"
 WEIGHTS = "model.safetensors"
@@ -120,6 +118,15 @@ def load_manifest(ckpt_dir: Path) -> dict:
     return upgrade(read_json(Path(ckpt_dir) / "manifest.json"), str(Path(ckpt_dir) / "manifest.json"))
 
 
+def voice_from_arch(arch: dict, tensors: dict[str, torch.Tensor], source: Path) -> Voice:
+    """A voice from an arch.json document and its tensors."""
+    am_arch = SambertArch.from_dict(arch["sambert"])
+    return assemble_voice(am_arch, HifiGanArch.from_dict(arch["hifigan"]), tensors,
+                          SymbolTables.build(arch["speakers"], am_arch.tables),
+                          AudioConfig.from_kantts(arch["audio"], f"{source}/arch.json"), source,
+                          arch.get("kantts_configs"))
+
+
 def load_checkpoint(ckpt_dir: Path) -> Voice:
     ckpt_dir = Path(ckpt_dir)
     arch = read_json(ckpt_dir / "arch.json")
@@ -131,16 +138,4 @@ def load_checkpoint(ckpt_dir: Path) -> Voice:
         raise VoiceLoadError(
             f"{ckpt_dir}: manifest.json does not match its weights (sha256 of {WEIGHTS} is "
             f"{digest[:12]}…, the manifest records {str(manifest['weights_sha256'])[:12]}…)")
-    am_arch = SambertArch.from_dict(arch["sambert"])
-    voc_arch = HifiGanArch.from_dict(arch["hifigan"])
-    am, vocoder = Sambert(am_arch), Generator(voc_arch)
-    load_state(am, _strip(tensors, "am."), "acoustic model")
-    load_state(vocoder, _strip(tensors, "voc."), "vocoder")
-    tables = SymbolTables.build(arch["speakers"], am_arch.tables)
-    audio = AudioConfig.from_kantts(arch["audio"], str(ckpt_dir / "arch.json"))
-    return Voice(am=am.eval(), vocoder=vocoder.eval(), tables=tables, audio=audio,
-                 source=ckpt_dir, kantts_configs=arch.get("kantts_configs"))
-
-
-def _strip(tensors: dict, prefix: str) -> dict:
-    return {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+    return voice_from_arch(arch, tensors, ckpt_dir)

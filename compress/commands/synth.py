@@ -22,6 +22,7 @@ def synth(
     emotion: Annotated[Optional[str], typer.Option("--emotion", help="Override the symbols' emotion.")] = None,
     speed: Annotated[float, typer.Option("--speed", help="Speaking-rate factor (2 = twice as fast).")] = 1.0,
     sample_rate: Annotated[Optional[int], typer.Option("--sample-rate", help="Resample the WAV to this rate.")] = None,
+    stream: Annotated[bool, typer.Option("--stream", help="Write audio chunk by chunk as it is made.")] = False,
     voice: VoiceOption = None,
     voice_name: VoiceNameOption = None,
 ) -> None:
@@ -40,10 +41,20 @@ def synth(
         raise InputError(f"--sample-rate must be positive, got {sample_rate}")
     if speed <= 0:
         raise InputError(f"--speed must be positive, got {speed}")
+    if stream and sample_rate is not None:
+        raise InputError("--stream writes at the voice's own rate; drop --sample-rate")
 
     loaded = load_voice_for_cli(voice, voice_name)
     from compress import synthesis
 
+    if stream:
+        mel_in_array = None if mel_in is None else read_mel(mel_in, loaded.vocoder.arch.in_channels)
+        encoded = None
+        if mel_in is None:
+            lines = _symbol_lines(text, symbols, symbols_file, loaded, speaker, emotion)
+            encoded = synthesis.encode_lines(loaded, lines, speaker=speaker, emotion=emotion)
+        _write_stream(out, mel_out, loaded, encoded, mel_in_array, speed)
+        return
     if mel_in is not None:
         mel = read_mel(mel_in, loaded.vocoder.arch.in_channels)
         wav = synthesis.vocode(loaded, mel)
@@ -56,6 +67,46 @@ def synth(
         save_npy(mel_out, mel)
     rate = write_wav(out, wav, loaded.sample_rate, sample_rate)
     note(f"wrote {out} ({len(wav) / loaded.sample_rate:.2f} s, {rate} Hz)")
+
+
+def _write_stream(out, mel_out, voice, encoded, mel, speed) -> None:
+    """Stream every sub-sentence into the WAV; report when the first audio was ready."""
+    import time
+
+    import numpy as np
+
+    from compress.audio_io import StreamingWavWriter, save_npy
+    from compress.streaming import stream_mel
+
+    start, first, mels = time.perf_counter(), None, []
+    with StreamingWavWriter(out, voice.sample_rate) as writer:
+        if mel is not None:
+            chunks = ((None, wav) for wav in stream_mel(voice, mel))
+        else:
+            chunks = _sentence_chunks(voice, encoded, speed)
+        for mel_chunk, wav in chunks:
+            first = first if first is not None else time.perf_counter() - start
+            writer.write(wav)
+            if mel_chunk is not None:
+                mels.append(mel_chunk)
+    if mel_out is not None:
+        save_npy(mel_out, np.concatenate(mels) if mels else mel)
+    note(f"wrote {out} ({writer.samples / voice.sample_rate:.2f} s, {voice.sample_rate} Hz); "
+         f"first audio after {first * 1000:.0f} ms")
+
+
+def _sentence_chunks(voice, encoded, speed):
+    """(mel, wav) chunks of every sub-sentence, with the usual silence between them."""
+    import numpy as np
+
+    from compress.streaming import stream_with_mel
+    from compress.synthesis import SENTENCE_GAP_S
+
+    gap = np.zeros(int(round(SENTENCE_GAP_S * voice.sample_rate)), dtype=np.float32)
+    for index, symbols in enumerate(encoded):
+        if index:
+            yield None, gap
+        yield from stream_with_mel(voice, symbols, speed)
 
 
 def _symbol_lines(text, symbols, symbols_file, voice, speaker, emotion):

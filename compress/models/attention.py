@@ -63,7 +63,8 @@ class PncaAttention(nn.Module):
     attention over the text memory (h), sharing one query.
 
     Step t attends x over [t - x_bw, t] and h over [t, t + h_bw]. The x keys and values are
-    projections of the layer-normed inputs, so an incremental decoder caches them.
+    projections of the layer-normed inputs, so an incremental decoder caches them
+    (pnca_steps.py computes the same function one step at a time).
     """
 
     def __init__(self, d_model: int, d_mem: int, arch: AttentionArch, dropout: float = 0.1):
@@ -92,17 +93,3 @@ class PncaAttention(nn.Module):
         out_h = attend(q, h_k, h_v, temp, h_mask[:, None])
         out = self.fc_x(merge_heads(out_x)) + self.fc_h(merge_heads(out_h))
         return self.dropout(out) + x
-
-    def step(self, x, t: int, cache_k, cache_v, h_k, h_v, x_bw: int, h_bw: int) -> torch.Tensor:
-        """One decoder step. x (B, C); caches (B, H, N, d) get row t written in place."""
-        n_head, temp = self.arch.n_head, self.arch.temperature
-        q, k, v = self.w_x_qkv(self.layer_norm(x)).view(x.shape[0], 3, n_head, -1).unbind(1)
-        cache_k[:, :, t] = k
-        cache_v[:, :, t] = v
-        q = q.unsqueeze(2)  # (B, H, 1, d)
-        lo = max(0, t - x_bw)
-        out_x = attend(q, cache_k[:, :, lo : t + 1], cache_v[:, :, lo : t + 1], temp)
-        hi = min(h_k.shape[2], t + h_bw + 1)
-        out_h = attend(q, h_k[:, :, t:hi], h_v[:, :, t:hi], temp)
-        out = self.fc_x(out_x.flatten(1)) + self.fc_h(out_h.flatten(1))
-        return out + x

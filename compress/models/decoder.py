@@ -16,6 +16,7 @@ from torch import nn
 from compress.models.arch import SambertArch
 from compress.models.attention import PncaAttention
 from compress.models.layers import ConvFeedForward, Prenet, layer_norm, zero_masked
+from compress.models.pnca_steps import decode_steps
 
 
 class PncaBlock(nn.Module):
@@ -71,21 +72,7 @@ class HybridAttentionDecoder(nn.Module):
 
     def steps(self, memory: torch.Tensor, x_bw: int, h_bw: int) -> Iterator[torch.Tensor]:
         """Free-running decoding; yields each step's output (B, r*num_mels) as it is made."""
-        b, n, _ = memory.shape
-        memory_kv = [block.pnca_attn.memory_kv(memory) for block in self.pnca]
-        caches = [
-            (k.new_empty(b, k.shape[1], n, k.shape[3]), v.new_empty(b, v.shape[1], n, v.shape[3]))
-            for k, v in memory_kv
-        ]
-        frame = memory.new_zeros(b, self.num_mels)
-        for t in range(n):
-            x = self.dec_in_proj(torch.cat([memory[:, t], self.prenet(frame)], dim=-1)) * self.scale
-            for block, (h_k, h_v), (c_k, c_v) in zip(self.pnca, memory_kv, caches):
-                x = block.pnca_attn.step(x, t, c_k, c_v, h_k, h_v, x_bw, h_bw)
-                x = block.pos_ffn.step(x)
-            out = self.dec_out_proj(self.ln(x))
-            frame = out[:, -self.num_mels :]
-            yield out
+        return decode_steps(self, memory, x_bw, h_bw)
 
 
 class MelDecoder(nn.Module):

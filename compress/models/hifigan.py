@@ -3,6 +3,10 @@
 Convs hold plain weights (weight norm folded, as inference loaders do); `apply_weight_norm`
 re-parametrizes them for training. Causal: every conv pads on the left only and transposed
 convs drop their last k - s samples, so output sample n depends on mel frames <= n / hop.
+
+Streaming: `forward(mel, state)` with a dict that lives as long as one stream. Each causal
+conv keeps the tail of its input there and uses it instead of zero padding, so running
+chunk after chunk computes what one run over the whole mel computes.
 """
 
 from __future__ import annotations
@@ -26,8 +30,15 @@ class Conv(nn.Module):
         self.pad = (total, 0) if causal else (total // 2, total // 2)
         self.conv1d = nn.Conv1d(c_in, c_out, kernel, dilation=dilation)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.conv1d(F.pad(x, self.pad))
+    def forward(self, x: torch.Tensor, state: dict | None = None) -> torch.Tensor:
+        if state is None or not self.pad[0]:
+            return self.conv1d(F.pad(x, self.pad))
+        past = state.get(self)
+        if past is None:
+            past = x.new_zeros(x.shape[0], x.shape[1], self.pad[0])
+        full = torch.cat([past, x], dim=-1)
+        state[self] = full[..., -self.pad[0]:]
+        return self.conv1d(full)
 
 
 class TransposedConv(nn.Module):
@@ -37,10 +48,20 @@ class TransposedConv(nn.Module):
         super().__init__()
         padding = 0 if causal else (kernel - stride) // 2
         self.stride = stride
+        self.history = -(-(kernel - stride) // stride)  # past inputs an output sample needs
         self.deconv = nn.ConvTranspose1d(c_in, c_out, kernel, stride, padding=padding)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.deconv(x)[..., : x.shape[-1] * self.stride]
+    def forward(self, x: torch.Tensor, state: dict | None = None) -> torch.Tensor:
+        length = x.shape[-1] * self.stride
+        if state is None or not self.history:
+            return self.deconv(x)[..., :length]
+        past = state.get(self)
+        if past is None:
+            past = x.new_zeros(x.shape[0], x.shape[1], self.history)
+        full = torch.cat([past, x], dim=-1)
+        state[self] = full[..., -self.history:]
+        start = self.history * self.stride
+        return self.deconv(full)[..., start : start + length]
 
 
 class ResidualBlock(nn.Module):
@@ -54,9 +75,9 @@ class ResidualBlock(nn.Module):
         )
         self.convs2 = nn.ModuleList(Conv(w, channels, kernel, 1, causal) for w in inner)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, state: dict | None = None) -> torch.Tensor:
         for c1, c2 in zip(self.convs1, self.convs2):
-            x = x + c2(F.leaky_relu(c1(F.leaky_relu(x, self.slope)), self.slope))
+            x = x + c2(F.leaky_relu(c1(F.leaky_relu(x, self.slope), state), self.slope), state)
         return x
 
 
@@ -80,24 +101,30 @@ class Generator(nn.Module):
                     ch[i + 1], res_k, dils, arch.resblock_inner[i][j], slope, causal))
         self.conv_post = Conv(ch[-1], arch.out_channels, k, 1, causal)
 
-    def stage(self, i: int, x: torch.Tensor) -> torch.Tensor:
+    def stage(self, i: int, x: torch.Tensor, state: dict | None = None) -> torch.Tensor:
         """Upsampling stage i: sin-residual, repeat + transposed branches, mean of resblocks."""
         x = torch.sin(x) + x
-        rep = self.repeat_upsamples[i](x)
-        x = rep + self.transpose_upsamples[i](x)[..., : rep.shape[-1]]
+        upsample, rep_act, rep_conv = self.repeat_upsamples[i]
+        up_act, up_conv = self.transpose_upsamples[i]
+        rep = rep_conv(rep_act(upsample(x)), state)
+        x = rep + up_conv(up_act(x), state)[..., : rep.shape[-1]]
         n = len(self.arch.resblock_kernel_sizes)
         blocks = self.conv_blocks[i * n : (i + 1) * n]
-        out = blocks[0](x)
+        out = blocks[0](x, state)
         for block in blocks[1:]:
-            out = out + block(x)
+            out = out + block(x, state)
         return out / n
 
-    def forward(self, mel: torch.Tensor) -> torch.Tensor:
-        """mel (B, n_mels, T) -> waveform (B, 1, T * hop) in [-1, 1]."""
-        x = self.conv_pre(mel)
+    def forward(self, mel: torch.Tensor, state: dict | None = None) -> torch.Tensor:
+        """mel (B, n_mels, T) -> waveform (B, 1, T * hop) in [-1, 1].
+
+        With `state` (causal generators only), continues the stream that state belongs to."""
+        if state is not None and not self.arch.causal:
+            raise ValueError("only a causal vocoder can run chunk by chunk")
+        x = self.conv_pre(mel, state)
         for i in range(len(self.arch.upsample_scales)):
-            x = self.stage(i, x)
-        return torch.tanh(self.conv_post(F.leaky_relu(x, FINAL_LEAKY_SLOPE)))
+            x = self.stage(i, x, state)
+        return torch.tanh(self.conv_post(F.leaky_relu(x, FINAL_LEAKY_SLOPE), state))
 
 
 def _weighted_convs(model: nn.Module):

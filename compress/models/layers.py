@@ -86,11 +86,6 @@ class ConvFeedForward(nn.Module):
         h = self.dropout(self.w_2(self.dropout(h)).transpose(1, 2))
         return h + x
 
-    def step(self, x: torch.Tensor) -> torch.Tensor:
-        """One time step (B, C) of a kernel-1 FFN, as matrix products."""
-        h = F.relu(F.linear(self.layer_norm(x), self.w_1.weight[:, :, 0], self.w_1.bias))
-        return F.linear(h, self.w_2.weight[:, :, 0], self.w_2.bias) + x
-
 
 class FsmnFeedForward(nn.Module):
     """FSMN's kernel-1 FFN: w_1 + ReLU, then w_2 without bias."""
