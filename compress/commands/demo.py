@@ -23,23 +23,17 @@ def demo(
     voice_name: VoiceNameOption = None,
 ) -> None:
     """Synthesize a few sentences with every speaker and emotion of the voice."""
-    import shutil
-    import tempfile
-
-    from compress.audio_io import write_wav
-    from compress.errors import InputError
+    from compress.audio_io import atomic_directory, check_new_directory, write_wav
     from compress.models.symbols import parse_tokens
-    from compress.synthesis import encode_lines, synthesize
     from compress.frontend import text_to_symbol_lines
+    from compress.synthesis import encode_lines, synthesize
 
-    if out.exists():
-        raise InputError(f"output already exists: {out} (remove it or pass --out)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    check_new_directory(out)  # before the voice loads: fail fast
     loaded = load_voice_for_cli(voice, voice_name)
     speakers = list(loaded.tables.speakers)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     rows = []
-    try:
+    with atomic_directory(out) as tmp:
         for speaker in speakers:
             for emotion in EMOTIONS:
                 for number, text in enumerate(SENTENCES, start=1):
@@ -51,10 +45,6 @@ def demo(
         header = ["# sambert-compress demo", "", f"Voice: `{loaded.source}`", "",
                   "| file | speaker | emotion | text | length |", "|---|---|---|---|---|"]
         (tmp / "index.md").write_text("\n".join(header + rows) + "\n", encoding="utf-8")
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     note(f"wrote {len(rows)} WAVs and index.md to {out}")
 
 
