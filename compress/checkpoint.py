@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
-import tempfile
 from pathlib import Path
 
 import torch
@@ -22,13 +20,12 @@ from safetensors import SafetensorError
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
+from compress.audio_io import atomic_directory
 from compress.errors import VoiceLoadError
 from compress.manifest import upgrade
 from compress.models.arch import HifiGanArch, SambertArch
-from compress.models.hifigan import Generator
-from compress.models.sambert import Sambert
 from compress.models.symbols import SymbolTables
-from compress.models.voice import AudioConfig, Voice, load_state
+from compress.models.voice import AudioConfig, Voice, assemble_voice
 
 ARCH_FORMAT = "sambert-compress/arch"
 WEIGHTS = "model.safetensors"
@@ -75,25 +72,15 @@ def write_json(path: Path, data) -> None:
 def save_checkpoint(voice: Voice, out_dir: Path, manifest: dict,
                     extra_files: dict[str, bytes] | None = None) -> Path:
     """Write the dir atomically (temp dir, then rename); fills manifest['weights_sha256']."""
-    out_dir = Path(out_dir)
-    if out_dir.exists():
-        raise VoiceLoadError(f"output already exists: {out_dir} (choose a new --out)")
-    if not out_dir.parent.is_dir():
-        raise VoiceLoadError(f"output folder does not exist: {out_dir.parent}")
     data = serialize(voice_tensors(voice))
     manifest["weights_sha256"] = sha256(data)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    try:
+    with atomic_directory(out_dir) as tmp:
         (tmp / WEIGHTS).write_bytes(data)
         write_json(tmp / "arch.json", arch_document(voice))
         write_json(tmp / "manifest.json", manifest)
         for name, content in (extra_files or {}).items():
             (tmp / name).write_bytes(content)
-        tmp.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out_dir
+    return Path(out_dir)
 
 
 def read_json(path: Path) -> dict:
@@ -120,6 +107,15 @@ def load_manifest(ckpt_dir: Path) -> dict:
     return upgrade(read_json(Path(ckpt_dir) / "manifest.json"), str(Path(ckpt_dir) / "manifest.json"))
 
 
+def voice_from_arch(arch: dict, tensors: dict[str, torch.Tensor], source: Path) -> Voice:
+    """A voice from an arch.json document and its tensors."""
+    am_arch = SambertArch.from_dict(arch["sambert"])
+    return assemble_voice(am_arch, HifiGanArch.from_dict(arch["hifigan"]), tensors,
+                          SymbolTables.build(arch["speakers"], am_arch.tables),
+                          AudioConfig.from_kantts(arch["audio"], f"{source}/arch.json"), source,
+                          arch.get("kantts_configs"))
+
+
 def load_checkpoint(ckpt_dir: Path) -> Voice:
     ckpt_dir = Path(ckpt_dir)
     arch = read_json(ckpt_dir / "arch.json")
@@ -131,16 +127,4 @@ def load_checkpoint(ckpt_dir: Path) -> Voice:
         raise VoiceLoadError(
             f"{ckpt_dir}: manifest.json does not match its weights (sha256 of {WEIGHTS} is "
             f"{digest[:12]}…, the manifest records {str(manifest['weights_sha256'])[:12]}…)")
-    am_arch = SambertArch.from_dict(arch["sambert"])
-    voc_arch = HifiGanArch.from_dict(arch["hifigan"])
-    am, vocoder = Sambert(am_arch), Generator(voc_arch)
-    load_state(am, _strip(tensors, "am."), "acoustic model")
-    load_state(vocoder, _strip(tensors, "voc."), "vocoder")
-    tables = SymbolTables.build(arch["speakers"], am_arch.tables)
-    audio = AudioConfig.from_kantts(arch["audio"], str(ckpt_dir / "arch.json"))
-    return Voice(am=am.eval(), vocoder=vocoder.eval(), tables=tables, audio=audio,
-                 source=ckpt_dir, kantts_configs=arch.get("kantts_configs"))
-
-
-def _strip(tensors: dict, prefix: str) -> dict:
-    return {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+    return voice_from_arch(arch, tensors, ckpt_dir)

@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from compress.commands import sensitivity, synth
+from compress.commands import demo, frontend, sensitivity, stages, synth
 from compress.errors import CompressError
 
 app = typer.Typer(
@@ -28,6 +28,9 @@ def root() -> None:
 
 
 synth.register(app)
+frontend.register(app)
+stages.register(app)
+demo.register(app)
 sensitivity.register(app)
 
 

@@ -24,3 +24,7 @@ class SymbolError(CompressError):
 
 class InputError(CompressError):
     """A command-line input (file, array, path, name) is unusable."""
+
+
+class FrontendError(CompressError):
+    """Text the Chinese frontend cannot turn into speech (empty, unspeakable, bad names)."""

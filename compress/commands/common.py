@@ -31,3 +31,10 @@ def load_voice_for_cli(voice: Optional[Path], name: Optional[str]):
     if voice is None and is_default_random(path):
         note("note: using the tiny test-fixture voice; its weights are random, so its audio is noise")
     return load_voice(path)
+
+
+def console():
+    """A rich console; when output is not a terminal, wide enough that tables keep whole names."""
+    from rich.console import Console
+
+    return Console() if sys.stdout.isatty() else Console(width=200)

@@ -76,6 +76,16 @@ def load_state(model: torch.nn.Module, state: dict, what: str) -> None:
         {k: state[k].float() if state[k].is_floating_point() else state[k] for k in expected}, strict=True)
 
 
+def assemble_voice(am_arch, voc_arch, tensors: dict[str, torch.Tensor], tables: SymbolTables,
+                   audio: AudioConfig, source: Path, kantts_configs: dict | None = None) -> Voice:
+    """Build the modules for two architectures and load "am.*" / "voc.*" tensors into them."""
+    am, vocoder = Sambert(am_arch), Generator(voc_arch)
+    load_state(am, {k[3:]: v for k, v in tensors.items() if k.startswith("am.")}, "acoustic model")
+    load_state(vocoder, {k[4:]: v for k, v in tensors.items() if k.startswith("voc.")}, "vocoder")
+    return Voice(am=am.eval(), vocoder=vocoder.eval(), tables=tables, audio=audio, source=Path(source),
+                 kantts_configs=kantts_configs)
+
+
 def load_voice(path: str | Path | None = None, name: str | None = None) -> Voice:
     """Load a KAN-TTS voice dir, a `voices/` root, or a project checkpoint / stage dir."""
     from compress.models.voice_dir import is_project_checkpoint, resolve_voice_dir

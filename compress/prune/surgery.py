@@ -15,9 +15,7 @@ import torch
 
 from compress.checkpoint import voice_tensors
 from compress.errors import CompressError
-from compress.models.hifigan import Generator
-from compress.models.sambert import Sambert
-from compress.models.voice import Voice, load_state
+from compress.models.voice import Voice, assemble_voice
 from compress.prune.groups import UnitGroup
 
 Plan = dict[str, list[list[int]]]  # group name -> kept units per block
@@ -95,15 +93,8 @@ def remove(voice: Voice, groups: dict[str, UnitGroup], plan: Plan) -> Voice:
     arches = {"am": copy.deepcopy(voice.am.arch), "voc": copy.deepcopy(voice.vocoder.arch)}
     for name, kept in plan.items():
         groups[name].resize(arches, len(kept[0]))
-    return rebuild(voice, arches, tensors)
-
-
-def rebuild(voice: Voice, arches: dict, tensors: dict[str, torch.Tensor]) -> Voice:
-    am, vocoder = Sambert(arches["am"]), Generator(arches["voc"])
-    load_state(am, {k[3:]: v for k, v in tensors.items() if k.startswith("am.")}, "pruned acoustic model")
-    load_state(vocoder, {k[4:]: v for k, v in tensors.items() if k.startswith("voc.")}, "pruned vocoder")
-    return Voice(am=am.eval(), vocoder=vocoder.eval(), tables=voice.tables, audio=voice.audio,
-                 source=voice.source, kantts_configs=voice.kantts_configs)
+    return assemble_voice(arches["am"], arches["voc"], tensors, voice.tables, voice.audio, voice.source,
+                          voice.kantts_configs)
 
 
 def planned_parameters(groups: dict[str, UnitGroup], plan: Plan, shapes: dict[str, torch.Size]) -> int:

@@ -1,0 +1,67 @@
+"""Recovering a pruned voice by distillation from its unpruned parent, on text alone.
+
+The acoustic model learns the teacher's durations, pitch, energy and mel for the same
+symbols (the KAN-TTS losses, teacher targets instead of recordings). The vocoder learns to
+turn the teacher's mels into the teacher's waveforms (multi-resolution STFT and mel losses).
+No recordings are needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+from compress.models.symbols import EncodedSymbols
+from compress.models.voice import Voice
+from compress.synthesis import vocode
+from compress.train.hifigan_trainer import VocoderTrainConfig, train_vocoder
+from compress.train.sambert_trainer import SambertTrainConfig, TrainLog, train_sambert
+from compress.train.teacher import teacher_items
+
+
+@dataclass
+class RecoveryConfig:
+    steps: int = 300  # acoustic-model steps; 0 disables recovery entirely
+    vocoder_steps: int = -1  # -1: the same as steps
+    lr: float = 3e-4
+    vocoder_lr: float = 1e-4
+    max_frames: int = 1800
+    vocoder_batch: int = 8
+    sentences: int = 96
+
+    def __post_init__(self):
+        if self.steps < 0 or self.vocoder_steps < -1:
+            raise ValueError("recovery.steps must be >= 0 and recovery.vocoder_steps >= -1")
+        if self.lr <= 0 or self.vocoder_lr <= 0 or self.max_frames <= 0 or self.vocoder_batch <= 0:
+            raise ValueError("recovery learning rates, max_frames and vocoder_batch must be positive")
+        if self.sentences <= 0:
+            raise ValueError("recovery.sentences must be positive")
+
+    @property
+    def voc_steps(self) -> int:
+        return self.steps if self.vocoder_steps < 0 else self.vocoder_steps
+
+
+def recover(student: Voice, teacher: Voice, sentences: list[EncodedSymbols], config: RecoveryConfig,
+            mel_fn: Callable[[torch.Tensor], torch.Tensor], seed: int = 0,
+            progress: Callable[[str, int, dict], None] | None = None) -> dict[str, TrainLog]:
+    """Train `student` in place towards `teacher`; returns the loss curves."""
+    logs: dict[str, TrainLog] = {}
+    if config.steps == 0:
+        return logs
+    items = teacher_items(teacher, sentences)
+    am_config = SambertTrainConfig(steps=config.steps, max_frames=config.max_frames, lr=config.lr,
+                                   warmup=max(1, config.steps // 10), seed=seed, log_every=max(1, config.steps // 20))
+    logs["acoustic"] = train_sambert(student.am, items, am_config,
+                                     lambda step, row: progress and progress("acoustic", step, row))
+    if config.voc_steps:
+        pairs = [{"mel": item["mel"], "wav": vocode(teacher, item["mel"])} for item in items]
+        voc_config = VocoderTrainConfig(steps=config.voc_steps, batch_size=config.vocoder_batch, lr=config.vocoder_lr,
+                                        seed=seed, log_every=max(1, config.voc_steps // 20))
+        logs["vocoder"] = train_vocoder(student.vocoder, pairs, mel_fn, voc_config,
+                                        progress=lambda step, row: progress and progress("vocoder", step, row))
+    for module in (student.am, student.vocoder):
+        module.eval()
+    return logs
