@@ -14,6 +14,7 @@ from contextlib import contextmanager
 import torch
 
 from compress.models.voice import Voice
+from compress.prune.allocate import top_units
 from compress.prune.groups import UnitGroup
 from compress.prune.surgery import mask_units
 
@@ -49,11 +50,12 @@ def units_to_remove(fraction: float, block_size: int) -> int:
 
 
 def least_important(scores: list[list[float]], count: int) -> list[list[int]]:
-    """Per block, the `count` units with the lowest importance (ties: lower index first)."""
+    """Per block, the `count` units with the lowest importance: everything the pruning
+    allocator would not keep (compress.prune.allocate.top_units, the same tie-breaking)."""
     removed = []
     for block in scores:
-        order = sorted(range(len(block)), key=lambda u: (block[u], u))
-        removed.append(sorted(order[:count]))
+        kept = set(top_units(block, len(block) - count))
+        removed.append([u for u in range(len(block)) if u not in kept])
     return removed
 
 

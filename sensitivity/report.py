@@ -1,7 +1,7 @@
 """The sensitivity report: report.json (schema-versioned), importance.json, report.md, plots.
 
-The output folder is written whole or not at all: everything goes into a temporary folder
-beside it, which is renamed at the end.
+The output folder is written whole or not at all (compress.audio_io.atomic_directory: a
+temporary folder beside it, renamed at the end).
 """
 
 from __future__ import annotations
@@ -10,14 +10,13 @@ import json
 import math
 import os
 import re
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
 
 import compress
+from compress.audio_io import atomic_directory
 from compress.checkpoint import voice_tensors, weights_sha256
 from compress.errors import InputError
 from compress.models.voice import Voice
@@ -172,25 +171,26 @@ def _json(data, compact: bool = False) -> str:
     return text + "\n"
 
 
-def check_out_dir(out: Path) -> Path:
-    out = Path(out)
-    if out.exists():
-        raise InputError(f"output already exists: {out} (choose a new --out)")
-    return out
-
-
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
 
 
+def check_out_dir(out: Path) -> Path:
+    """The output folder must not exist; its parent is made when the report is written."""
+    out = Path(out)
+    if out.exists():
+        raise InputError(f"output already exists: {out} (choose a new --out)")
+    return out
+
+
 def write_report(out: Path, analysis: Analysis, report: dict, plots: bool = True) -> Path:
     """Write report.json, importance.json, report.md and the plots into `out`, atomically."""
     out = check_out_dir(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
+    with atomic_directory(out) as tmp:
+        tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private; a report is an ordinary folder
         images = []
         if plots:
             from sensitivity.plots import write_plots
@@ -200,9 +200,4 @@ def write_report(out: Path, analysis: Analysis, report: dict, plots: bool = True
         (tmp / "importance.json").write_text(_json(importance_document(analysis, report), compact=True),
                                              encoding="utf-8")
         (tmp / "report.md").write_text(render_markdown(report, images), encoding="utf-8")
-        tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the report is an ordinary folder
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out

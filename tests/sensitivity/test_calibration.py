@@ -38,6 +38,14 @@ def test_text_goes_through_the_frontend(tiny_voice, monkeypatch):
     assert [len(s) for s in result.sentences] == [2, 2]
 
 
+def test_text_through_the_real_frontend(tiny_voice):
+    result = cal.from_text(tiny_voice, ["今天天气很好，我们去公园吧。"], 1, ["M7"], ["calm"])
+    assert result.speakers == ["M7"] and len(result.sentences) == 1
+    encoded = result.encoded()
+    assert len(encoded) >= 1 and all(len(s) > 3 for s in encoded)
+    assert set(encoded[0].speaker.tolist()) == {tiny_voice.tables.speaker_id("M7")}
+
+
 def test_text_without_the_frontend_is_a_clear_error(tiny_voice, monkeypatch):
     monkeypatch.setitem(sys.modules, "compress.frontend", None)
     with pytest.raises(InputError, match="--symbols-file"):

@@ -18,9 +18,10 @@ def symbols(tmp_path):
     return path
 
 
-def test_writes_the_report(cli, tmp_path, symbols, tiny_voice):
+def test_writes_the_report(cli, tmp_path, tiny_voice):
     out = tmp_path / "report"
-    result = cli("sensitivity", "--voice", VOICE, "--symbols-file", symbols, "--out", out, "--threads", "1", *SMALL)
+    # the built-in calibration sentences, through the Chinese frontend
+    result = cli("sensitivity", "--voice", VOICE, "--out", out, "--threads", "1", *SMALL)
     assert result.code == 0, result.stderr
     assert "(seed 37%)" in result.stdout and "(seed 62%)" in result.stdout
     names = {p.name for p in out.iterdir()}
@@ -39,6 +40,8 @@ def test_writes_the_report(cli, tmp_path, symbols, tiny_voice):
     assert summary["heads_under_threshold_last_two_encoder_layers"]["layers"] == [
         "am.encoder.0.heads", "am.encoder.1.heads"]
     assert report["overrides"] == SMALL and report["config"]["passes"] == 1
+    assert report["calibration"]["sentences"] == 2 and report["calibration"]["speakers"] == ["F7", "M7"]
+    assert (out.stat().st_mode & 0o777) != 0o700  # an ordinary folder, not mkdtemp's private one
     importance = json.loads((out / "importance.json").read_text(encoding="utf-8"))
     assert len(importance["groups"]["am.encoder.1.ffn"][0]) == 32
     assert importance["weights_sha256"] == report["voice"]["weights_sha256"]

@@ -79,3 +79,4 @@ def test_wave_distance_is_measured_through_the_vocoder(tiny_voice, tiny_calibrat
 def test_removal_counts():
     assert [units_to_remove(f, 8) for f in (0.0, 0.1, 0.5, 0.9, 1.0)] == [0, 1, 4, 7, 8]
     assert least_important([[0.3, 0.1, 0.2, 0.1]], 2) == [[1, 3]]
+    assert least_important([[0.0, 0.0, 0.0]], 1) == [[2]]  # ties as the allocator breaks them
