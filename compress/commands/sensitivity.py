@@ -67,15 +67,19 @@ def _run(voice, lines, symbols, config, recipe, overrides, out: Path) -> None:
 
 
 class _progress:
-    """Rich progress bars on stderr, one per step the library reports."""
+    """Rich progress bars on stderr, one per step the library reports; when stderr is not a
+    terminal (a log file), a line at every tenth of a step instead."""
 
     def __enter__(self):
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+        console = Console(stderr=True)
+        self.live = console.is_terminal
         self.bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                             TimeElapsedColumn(), console=Console(stderr=True), transient=False)
+                             TimeElapsedColumn(), console=console, disable=not self.live)
         self.tasks: dict[str, int] = {}
+        self.logged: dict[str, int] = {}
         self.bars.__enter__()
         return self.update
 
@@ -83,6 +87,10 @@ class _progress:
         if step not in self.tasks:
             self.tasks[step] = self.bars.add_task(step, total=total)
         self.bars.update(self.tasks[step], completed=done, total=total)
+        tenth = 10 * done // max(total, 1)
+        if not self.live and tenth > self.logged.get(step, 0):
+            self.logged[step] = tenth
+            note(f"{step}: {done}/{total}")
 
     def __exit__(self, *exc) -> None:
         self.bars.__exit__(*exc)
