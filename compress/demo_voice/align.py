@@ -138,8 +138,11 @@ def frame_durations(bounds: np.ndarray, plan: SpeechPlan, num_frames: int, hop: 
     frames = np.array([math.ceil(b / hop) for b in bounds], dtype=np.int64)
     frames = np.clip(frames, 0, num_frames)
     frames[0] = 0
-    last_final = plan.final_token_indices[-1]
-    frames[last_final + 1 :] = num_frames
-    frames = np.maximum.accumulate(frames)
+    frames[plan.final_token_indices[-1] + 1 :] = num_frames
+    for index in range(1, len(frames)):
+        # Tokens espeak gave no time (zero initials, breaks without a pause) keep 0 frames, even
+        # where rounding or the leading/trailing clamps would hand them some.
+        if bounds[index] == bounds[index - 1] and index <= plan.final_token_indices[-1]:
+            frames[index] = frames[index - 1]
+        frames[index] = max(frames[index], frames[index - 1])
     return np.diff(frames)
-

@@ -78,3 +78,12 @@ def test_a_pause_without_a_break_goes_to_the_previous_final_and_is_counted():
 def test_word_count_mismatch_is_an_alignment_error():
     with pytest.raises(AlignmentError, match="3 words for 4 syllables"):
         syllable_timings(EVENTS[:-8] + (EVENTS[-1],), PLAN, 30000)
+
+
+def test_empty_tokens_stay_empty_at_the_start():
+    """A zero initial first in the line gets no frames even when espeak starts it after sample 0."""
+    plan = SpeechPlan.from_symbols(_line("ge:er_c:4", "#1", "t_c:ian_c:1", "#4"))
+    events = _events([(480, [("@r", 480)], 5000, None), (5000, [("th", 5600), ("iE", 6000)], 9000, None)], 9000)
+    bounds, _ = token_boundaries(plan, syllable_timings(events, plan, 9000))
+    durations = frame_durations(bounds, plan, num_frames=46, hop=200)
+    assert durations.tolist() == [0, 25, 0, 5, 16, 0]
