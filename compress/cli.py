@@ -1,6 +1,7 @@
 """The `sambert-compress` command line: a thin root that registers the command modules.
 
-Typer owns argv; the commands parse options, call the library and print. Known errors
+Typer owns argv; the commands parse options, call the library and print. Command modules
+import torch inside their functions, so `--help` and the frontend stay fast. Known errors
 (`CompressError`) become one line on stderr and exit code 2; set SAMBERT_COMPRESS_DEBUG=1
 to see the traceback instead.
 """
@@ -10,27 +11,27 @@ import sys
 
 import typer
 
+from compress.commands import frontend, synth
 from compress.errors import CompressError
 
 app = typer.Typer(
     name="sambert-compress",
-    help="Make Sambert-HiFiGAN Chinese TTS voices smaller and faster, with proof.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 
 
-def _register_commands() -> None:
-    # Imported here so that `sambert-compress --help` stays fast and each module
-    # keeps its heavy imports (torch) inside the command functions.
-    from compress.commands import synth
+@app.callback()
+def root() -> None:
+    """Make Sambert-HiFiGAN Chinese TTS voices smaller and faster, with proof."""
 
-    synth.register(app)
+
+synth.register(app)
+frontend.register(app)
 
 
 def main() -> None:
-    _register_commands()
     try:
         app()
     except CompressError as err:

@@ -26,6 +26,10 @@ class InputError(CompressError):
     """A command-line input (file, array, path, name) is unusable."""
 
 
+class FrontendError(CompressError):
+    """Text the Chinese frontend cannot turn into speech (empty, unspeakable, bad names)."""
+
+
 class DataError(CompressError):
     """Training data cannot be made or read: a missing tool, a failed alignment, a bad dataset."""
 

@@ -1,0 +1,33 @@
+"""Options and helpers shared by the commands."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+VoiceOption = Annotated[
+    Optional[Path],
+    typer.Option("--voice", help="Voice dir, voices/ root, or stage dir (default: the embedded demo voice)."),
+]
+VoiceNameOption = Annotated[
+    Optional[str],
+    typer.Option("--voice-name", help="Which voice of a voices/ root with several."),
+]
+
+
+def note(message: str) -> None:
+    """Human-facing remarks go to stderr so stdout stays machine-readable."""
+    print(message, file=sys.stderr)
+
+
+def load_voice_for_cli(voice: Optional[Path], name: Optional[str]):
+    from compress.models.voice import load_voice
+    from compress.models.voice_dir import is_default_random, resolve_voice_dir
+
+    path = resolve_voice_dir(voice, name)
+    if voice is None and is_default_random(path):
+        note("note: using the tiny test-fixture voice; its weights are random, so its audio is noise")
+    return load_voice(path)

@@ -1,0 +1,110 @@
+"""Choosing how much of each group to prune.
+
+Attention heads are cut to a fixed share of their dimension (every head, same count, ranked
+by importance inside the head). Every other group gets a fraction from its sensitivity
+curve (quality change in dB against fraction pruned): starting from nothing pruned, the
+allocator repeatedly advances the group whose next curve point costs the least quality per
+parameter removed, until the voice's exact parameter count reaches the target. Curves are
+treated as additive: the predicted loss of a plan is the sum of its groups' curve values.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import torch
+
+from compress.prune.groups import UnitGroup
+from compress.prune.surgery import Plan, PruneError, planned_parameters
+
+Curve = list[tuple[float, float]]  # (fraction pruned, quality change in dB), fractions ascending
+
+
+def kept_count(size: int, keep: float) -> int:
+    """Units kept for a share `keep`: rounded half up, at least one."""
+    return max(1, min(size, math.floor(size * keep + 0.5)))
+
+
+def top_units(scores: list[float], count: int) -> list[int]:
+    """Indices of the `count` highest scores, sorted by index (ties: lower index wins)."""
+    order = sorted(range(len(scores)), key=lambda u: (-scores[u], u))
+    return sorted(order[:count])
+
+
+def keep_plan(group: UnitGroup, importance: list[list[float]], keep_per_block: int) -> list[list[int]]:
+    return [top_units(block, keep_per_block) for block in importance]
+
+
+def match_patterns(patterns: list[str], names: list[str]) -> set[str]:
+    """Names matched by ordered patterns: an exact name, else a regex (full match). Every
+    pattern must match something."""
+    matched: set[str] = set()
+    for pattern in patterns:
+        if pattern in names:
+            matched.add(pattern)
+            continue
+        try:
+            regex = re.compile(pattern)
+        except re.error as err:
+            raise PruneError(f"protect pattern {pattern!r} is not a valid regex ({err})") from None
+        hits = {n for n in names if regex.fullmatch(n)}
+        if not hits:
+            raise PruneError(f"protect pattern {pattern!r} matches no prunable layer "
+                             f"(names look like {names[0]!r}, {names[len(names) // 2]!r})")
+        matched |= hits
+    return matched
+
+
+@dataclass
+class Allocation:
+    plan: Plan
+    fractions: dict[str, float]  # fraction of units pruned per group
+    predicted_db: float  # sum of the groups' curve values at their fractions
+    params_after: int
+
+
+def allocate(groups: dict[str, UnitGroup], importance: dict[str, list[list[float]]], curves: dict[str, Curve],
+             shapes: dict[str, torch.Size], target_params: int, head_keep: float,
+             protected: set[str]) -> Allocation:
+    """A plan that brings the voice to at most `target_params` parameters, if it can."""
+    plan: Plan = {}
+    for name, group in groups.items():
+        if group.kind == "heads" and name not in protected:
+            plan[name] = keep_plan(group, importance[name], kept_count(group.block_size, head_keep))
+    candidates = [n for n, g in groups.items() if g.kind != "heads" and n not in protected and curves.get(n)]
+    level = dict.fromkeys(candidates, 0)  # index of each group's next curve point
+    taken: dict[str, tuple[float, float]] = {}  # the curve point each group stands at
+    params = planned_parameters(groups, plan, shapes)
+    while params > target_params:
+        best, best_ratio = None, math.inf
+        for name in candidates:
+            step = _next_step(groups[name], importance[name], curves[name], plan, level, name)
+            if step is None:
+                continue
+            entry, (fraction, db) = step
+            after = planned_parameters(groups, {**plan, name: entry}, shapes)
+            loss = max(db - taken.get(name, (0.0, 0.0))[1], 0.0)
+            ratio = (loss + 1e-9) / max(params - after, 1)
+            if ratio < best_ratio:
+                best, best_ratio = (name, entry, after, (fraction, db)), ratio
+        if best is None:
+            raise PruneError(f"cannot reach {target_params} parameters: every unprotected layer is at its "
+                             f"largest pruning fraction ({params} parameters left)")
+        name, plan[name], params, taken[name] = best
+        level[name] += 1
+    fractions = {n: 1.0 - len(plan[n][0]) / groups[n].block_size if n in plan else 0.0 for n in candidates}
+    return Allocation(plan, fractions, sum(db for _, db in taken.values()), params)
+
+
+def _next_step(group, importance, curve, plan, level, name):
+    """The next curve point that removes at least one more unit: (plan entry, point)."""
+    current = len(plan[name][0]) if name in plan else group.block_size
+    while level[name] < len(curve):
+        fraction, db = curve[level[name]]
+        keep = kept_count(group.block_size, 1.0 - fraction)
+        if keep < current:
+            return keep_plan(group, importance, keep), (fraction, db)
+        level[name] += 1  # this point removes nothing more
+    return None

@@ -1,0 +1,112 @@
+"""Applying a pruning plan: silencing units (masking) or removing them (surgery).
+
+A plan maps group names to the units kept in each block. Removal selects the kept indices
+of every member tensor along its dimension, writes the smaller widths into a copy of the
+architecture, rebuilds the modules and loads the smaller tensors, so the pruned voice is an
+ordinary model that runs (and saves) like any other.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import defaultdict
+
+import torch
+
+from compress.checkpoint import voice_tensors
+from compress.errors import CompressError
+from compress.models.voice import Voice, assemble_voice
+from compress.prune.groups import UnitGroup
+
+Plan = dict[str, list[list[int]]]  # group name -> kept units per block
+
+
+class PruneError(CompressError):
+    """A pruning plan does not fit the voice."""
+
+
+def check_plan(groups: dict[str, UnitGroup], plan: Plan) -> None:
+    for name, kept in plan.items():
+        group = groups.get(name)
+        if group is None:
+            raise PruneError(f"the plan names an unknown group {name!r}")
+        if len(kept) != group.blocks:
+            raise PruneError(f"{name}: {len(kept)} blocks in the plan, the group has {group.blocks}")
+        counts = {len(units) for units in kept}
+        if len(counts) != 1 or 0 in counts:
+            raise PruneError(f"{name}: every block must keep the same, non-zero number of units")
+        for units in kept:
+            if sorted(set(units)) != list(units) or units[0] < 0 or units[-1] >= group.block_size:
+                raise PruneError(f"{name}: kept units must be sorted, unique and < {group.block_size}")
+
+
+def removed_units(group: UnitGroup, kept: list[list[int]]) -> list[list[int]]:
+    return [[u for u in range(group.block_size) if u not in set(block)] for block in kept]
+
+
+def unit_cost(group: UnitGroup, shapes: dict[str, torch.Size]) -> int:
+    """Parameters removed when every block of the group loses one unit."""
+    total = 0
+    for m in group.members:
+        shape = shapes[m.param]
+        slices = len(m.parts) * (group.blocks if m.block is None else 1)
+        total += slices * (shape.numel() // shape[m.dim])
+    return total
+
+
+def mask_units(tensors: dict[str, torch.Tensor], group: UnitGroup, removed: list[list[int]]) -> None:
+    """Zero the producer slices of `removed` units in place: the units output zero."""
+    for member in group.members:
+        if member.producer:
+            index = torch.tensor(member.indices(removed), dtype=torch.long)
+            if len(index):
+                tensors[member.param].index_fill_(member.dim, index, 0.0)
+
+
+def selections(groups: dict[str, UnitGroup], plan: Plan,
+               shapes: dict[str, torch.Size]) -> dict[str, dict[int, list[int]]]:
+    """For every touched tensor, the kept indices along each touched dimension.
+
+    Kept = every index not removed, in original order: that is the layout the smaller module
+    expects (gate by gate, head by head), and it leaves untouched any part of the dimension
+    that no group owns (the condition columns after a prenet's in the duration LSTM)."""
+    dropped: dict[str, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
+    for name, kept in plan.items():
+        gone = removed_units(groups[name], kept)
+        for member in groups[name].members:
+            dropped[member.param][member.dim].update(member.indices(gone))
+    return {
+        param: {dim: [i for i in range(shapes[param][dim]) if i not in gone] for dim, gone in dims.items()}
+        for param, dims in dropped.items()
+    }
+
+
+def remove(voice: Voice, groups: dict[str, UnitGroup], plan: Plan) -> Voice:
+    """A new, smaller voice; `voice` is left as it was."""
+    check_plan(groups, plan)
+    tensors = voice_tensors(voice)
+    for param, dims in selections(groups, plan, {k: t.shape for k, t in tensors.items()}).items():
+        t = tensors[param]
+        for dim, index in dims.items():
+            t = t.index_select(dim, torch.tensor(index, dtype=torch.long))
+        tensors[param] = t.contiguous()
+    arches = {"am": copy.deepcopy(voice.am.arch), "voc": copy.deepcopy(voice.vocoder.arch)}
+    for name, kept in plan.items():
+        groups[name].resize(arches, len(kept[0]))
+    return assemble_voice(arches["am"], arches["voc"], tensors, voice.tables, voice.audio, voice.source,
+                          voice.kantts_configs)
+
+
+def planned_parameters(groups: dict[str, UnitGroup], plan: Plan, shapes: dict[str, torch.Size]) -> int:
+    """Exact parameter count after removal, from shapes alone (no tensors are built)."""
+    chosen = selections(groups, plan, shapes)
+    total = 0
+    for param, shape in shapes.items():
+        dims = list(shape)
+        for dim, index in chosen.get(param, {}).items():
+            dims[dim] = len(index)
+        count = 1
+        for d in dims:
+            count *= d
+        total += count
+    return total

@@ -1,0 +1,68 @@
+"""Symbols -> mel -> waveform, for one sub-sentence or a whole text of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from compress.errors import InputError, SymbolError
+from compress.models.sambert import AcousticOutput
+from compress.models.symbols import EncodedSymbols, encode
+from compress.models.voice import Voice
+
+# Silence between sub-sentences, as KAN-TTS's text_to_wav inserts it.
+SENTENCE_GAP_S = 0.28
+
+
+@dataclass
+class Synthesis:
+    wav: np.ndarray  # float32 at sample_rate, sub-sentences joined by SENTENCE_GAP_S silence
+    mel: np.ndarray  # (frames, n_mels): the sub-sentences' mels, concatenated
+    sample_rate: int
+    sentences: list[AcousticOutput] = field(default_factory=list)
+
+
+def encode_lines(voice: Voice, lines: list[list[tuple[str, ...]]], speaker=None, emotion=None) -> list[EncodedSymbols]:
+    encoded = []
+    for number, tokens in enumerate(lines, start=1):
+        try:
+            encoded.append(encode(voice.tables, tokens, speaker=speaker, emotion=emotion))
+        except SymbolError as err:
+            prefix = f"line {number}: " if len(lines) > 1 else ""
+            raise SymbolError(f"{prefix}{err}") from None
+    return encoded
+
+
+def acoustic(voice: Voice, symbols: EncodedSymbols, speed: float = 1.0,
+             durations: np.ndarray | None = None) -> AcousticOutput:
+    if speed <= 0:
+        raise InputError(f"--speed must be positive, got {speed}")
+    ling = torch.from_numpy(symbols.ling)[None]
+    emo = torch.from_numpy(symbols.emotion)[None]
+    spk = torch.from_numpy(symbols.speaker)[None]
+    fixed = None if durations is None else torch.as_tensor(durations, dtype=torch.long)[None]
+    return voice.am.infer(ling, emo, spk, durations=fixed, speed=speed)
+
+
+@torch.no_grad()
+def vocode(voice: Voice, mel: np.ndarray | torch.Tensor) -> np.ndarray:
+    """(frames, n_mels) normalised log-mel -> float32 waveform of frames * hop samples."""
+    mel = torch.as_tensor(mel, dtype=torch.float32)
+    if not torch.isfinite(mel).all():
+        raise InputError("the mel is not finite")
+    return voice.vocoder(mel.T[None]).reshape(-1).numpy()
+
+
+def synthesize(voice: Voice, encoded: list[EncodedSymbols], speed: float = 1.0) -> Synthesis:
+    gap = np.zeros(int(round(SENTENCE_GAP_S * voice.sample_rate)), dtype=np.float32)
+    waves, mels, outputs = [], [], []
+    for index, symbols in enumerate(encoded):
+        out = acoustic(voice, symbols, speed)
+        outputs.append(out)
+        mels.append(out.mel.numpy())
+        if index:
+            waves.append(gap)
+        waves.append(vocode(voice, out.mel))
+    return Synthesis(np.concatenate(waves), np.concatenate(mels), voice.sample_rate, outputs)

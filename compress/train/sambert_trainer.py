@@ -1,0 +1,103 @@
+"""Training the acoustic model: the KAN-TTS losses (mel MAE on decoder and post-net output,
+MAE on log-duration, pitch and energy), Adam with Noam warm-up, gradient clipping.
+
+The same loop trains the demo voice from recordings and recovers a pruned model from a
+teacher's targets (distillation), so it takes items, not files.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+
+from compress.models.sambert import Sambert
+from compress.train.batching import SambertBatch, collate, length_batches
+
+
+@dataclass
+class SambertTrainConfig:
+    steps: int = 2000
+    max_frames: int = 2400  # padded mel frames per batch
+    lr: float = 1e-3
+    warmup: int = 400
+    grad_clip: float = 1.0
+    seed: int = 0
+    log_every: int = 50
+
+    def __post_init__(self):
+        if self.steps < 0 or self.max_frames <= 0 or self.lr <= 0 or self.warmup <= 0:
+            raise ValueError("steps >= 0, and max_frames, lr and warmup > 0, are required")
+
+
+@dataclass
+class TrainLog:
+    """Loss curves: one row per logged step, and the wall time spent."""
+
+    rows: list[dict] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def masked_mae(pred: torch.Tensor, target: torch.Tensor, pad_mask: torch.Tensor) -> torch.Tensor:
+    """Mean absolute error over the positions where pad_mask (B, T) is False."""
+    valid = (~pad_mask).to(pred.dtype)
+    if pred.dim() > valid.dim():
+        valid = valid.unsqueeze(-1).expand_as(pred)
+    return ((pred - target).abs() * valid).sum() / valid.sum().clamp(min=1)
+
+
+def sambert_losses(out: dict, batch: SambertBatch) -> dict[str, torch.Tensor]:
+    frames = out["frame_mask"]
+    mel = batch.mel[:, : frames.shape[1]]
+    tokens = out["token_mask"]
+    log_dur = torch.log(batch.durations.float() + 1)
+    losses = {
+        "mel_dec": masked_mae(out["dec"], mel, frames),
+        "mel_post": masked_mae(out["post"], mel, frames),
+        "duration": masked_mae(out["log_durations"], log_dur, tokens),
+        "pitch": masked_mae(out["pitch"], batch.pitch, tokens),
+        "energy": masked_mae(out["energy"], batch.energy, tokens),
+    }
+    losses["total"] = sum(losses.values())
+    return losses
+
+
+def noam(step: int, warmup: int) -> float:
+    """Noam schedule scaled to reach 1.0 at the end of warm-up."""
+    step = max(step, 1)
+    return min(step / warmup, math.sqrt(warmup / step))
+
+
+def train_sambert(model: Sambert, items: list[dict], config: SambertTrainConfig,
+                  progress: Callable[[int, dict], None] | None = None) -> TrainLog:
+    """Train in place for config.steps batches; returns the loss curves."""
+    rng = random.Random(config.seed)
+    torch.manual_seed(config.seed)
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.Adam(params, lr=config.lr, betas=(0.9, 0.98), eps=1e-9)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: noam(s + 1, config.warmup))
+    log, start, queue = TrainLog(), time.perf_counter(), []
+    model.train()
+    for step in range(1, config.steps + 1):
+        if not queue:
+            queue = length_batches(items, config.max_frames, rng)
+        batch = collate([items[i] for i in queue.pop()], model.r)
+        losses = sambert_losses(model(**batch.model_inputs()), batch)
+        optimizer.zero_grad(set_to_none=True)
+        losses["total"].backward()
+        torch.nn.utils.clip_grad_norm_(params, config.grad_clip)
+        optimizer.step()
+        schedule.step()
+        if step % config.log_every == 0 or step == config.steps:
+            row = {"step": step, "seconds": round(time.perf_counter() - start, 1),
+                   **{k: round(float(v.detach()), 5) for k, v in losses.items()}}
+            log.rows.append(row)
+            if progress:
+                progress(step, row)
+    model.eval()
+    log.seconds = time.perf_counter() - start
+    return log

@@ -1,0 +1,53 @@
+"""Shared fixtures: reference folders, a loaded tiny voice, and an in-process CLI runner."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+FIXTURES = TESTS / "fixtures"
+TINY = FIXTURES / "kantts-tiny"
+SHARED_16K = TESTS.parent.parent / "shared" / "reference" / "kantts-16k"
+
+
+def reference_dirs() -> list[Path]:
+    """Every folder of outputs computed by the original KAN-TTS code that is in the project."""
+    variants = sorted((FIXTURES / "kantts-variants").glob("*/ref_io.npz"))
+    return [TINY] + [v.parent for v in variants]
+
+
+@pytest.fixture(scope="session")
+def tiny_voice():
+    from compress.models.voice import load_voice
+
+    return load_voice(TINY / "voices")
+
+
+@dataclass
+class CliResult:
+    code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """Run `sambert-compress ARGS...` in this process; returns exit code and output."""
+    from compress.cli import main
+
+    def run(*args: str) -> CliResult:
+        monkeypatch.setattr(sys, "argv", ["sambert-compress", *map(str, args)])
+        monkeypatch.delenv("SAMBERT_COMPRESS_DEBUG", raising=False)
+        code = 0
+        try:
+            main()
+        except SystemExit as stop:
+            code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run

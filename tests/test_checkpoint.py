@@ -1,0 +1,55 @@
+import json
+
+import pytest
+import torch
+
+from compress.checkpoint import load_checkpoint, save_checkpoint, voice_tensors, weights_sha256
+from compress.errors import VoiceLoadError
+from compress.manifest import new_manifest
+from compress.models.voice import load_voice
+from tests.conftest import TINY
+
+
+def import_manifest():
+    return new_manifest("import", {"path": str(TINY), "sha256": None})
+
+
+def test_round_trip_is_identical(tmp_path, tiny_voice):
+    out = save_checkpoint(tiny_voice, tmp_path / "ckpt", import_manifest())
+    assert sorted(p.name for p in out.iterdir()) == ["arch.json", "manifest.json", "model.safetensors"]
+    again = load_voice(out)
+    original, loaded = voice_tensors(tiny_voice), voice_tensors(again)
+    assert original.keys() == loaded.keys()
+    assert all(torch.equal(original[k], loaded[k]) for k in original)
+    assert weights_sha256(again) == json.loads((out / "manifest.json").read_text())["weights_sha256"]
+    assert again.tables == tiny_voice.tables and again.audio == tiny_voice.audio
+    mel = torch.randn(1, 80, 9)
+    with torch.no_grad():
+        assert torch.equal(again.vocoder(mel), tiny_voice.vocoder(mel))
+
+
+def test_serialization_is_deterministic(tiny_voice):
+    assert weights_sha256(tiny_voice) == weights_sha256(tiny_voice)
+
+
+def test_existing_output_is_not_overwritten(tmp_path, tiny_voice):
+    (tmp_path / "ckpt").mkdir()
+    with pytest.raises(VoiceLoadError, match="output already exists"):
+        save_checkpoint(tiny_voice, tmp_path / "ckpt", import_manifest())
+
+
+def test_manifest_that_does_not_match_weights(tmp_path, tiny_voice):
+    out = save_checkpoint(tiny_voice, tmp_path / "ckpt", import_manifest())
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["weights_sha256"] = "0" * 64
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(VoiceLoadError, match="manifest.json does not match its weights"):
+        load_checkpoint(out)
+
+
+def test_truncated_weights(tmp_path, tiny_voice):
+    out = save_checkpoint(tiny_voice, tmp_path / "ckpt", import_manifest())
+    data = (out / "model.safetensors").read_bytes()
+    (out / "model.safetensors").write_bytes(data[: len(data) // 2])
+    with pytest.raises(VoiceLoadError, match="truncated or not a safetensors file"):
+        load_checkpoint(out)
