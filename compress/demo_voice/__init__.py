@@ -1,7 +1,7 @@
-"""Training data for the embedded demo voice: Chinese text -> espeak-ng -> KAN-TTS features.
+"""Training data for the embedded demo voice: Chinese text -> compress.frontend -> espeak-ng ->
+KAN-TTS features.
 
     corpus            sentences: written for the project, generated from jieba's word list, held out
-    standin_frontend  text -> ttsfrd lines, only until compress.frontend exists
     plan              a ttsfrd line as syllables (initial + final tokens) and breaks
     pinyin            pinyin <-> the two KAN-TTS phones of a syllable
     styles            speakers (espeak-ng variants) and emotions (SSML prosody)
@@ -14,5 +14,6 @@
     report            what a build measures (F0 per speaker x emotion, speaking rate, rejections)
 
 Entry points: `build.build_dataset(out_dir, BuildConfig(...))`, `dataset.load_index(root)`,
-`dataset.load_utterance(root, row)`, and `python -m compress.demo_voice build OUT`.
+`dataset.load_utterance(root, row)`, `build.render_text(...)` (espeak-ng reference audio), and
+`python -m compress.demo_voice build|report|plot`.
 """

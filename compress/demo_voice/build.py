@@ -30,16 +30,17 @@ from compress.audio.trim import speech_span
 from compress.demo_voice import dataset
 from compress.demo_voice.corpus import Sentence, training_sentences
 from compress.demo_voice.espeak import ensure_espeak
-from compress.demo_voice.features import CorpusStats, extract, normalized_targets
+from compress.demo_voice.features import CorpusStats, apply_gain, extract, normalized_targets
 from compress.demo_voice.plan import SpeechPlan
 from compress.demo_voice.render import render
 from compress.demo_voice.report import DataReport
 from compress.demo_voice.styles import EMOTIONS, SPEAKERS, get_emotion, get_speaker
-from compress.errors import AlignmentError, DataError, FeatureError, SymbolError
+from compress.errors import AlignmentError, DataError, FeatureError, FrontendError, SymbolError
 
 Frontend = Callable[[str], list[str]]
 Progress = Callable[[str, int, int], None]
-_REJECTABLE = (SymbolError, AlignmentError, FeatureError)
+_TEXT_ERRORS = (SymbolError, FrontendError)
+_REJECTABLE = (*_TEXT_ERRORS, AlignmentError, FeatureError)
 
 
 @dataclass(frozen=True)
@@ -95,13 +96,33 @@ def schedule(sentences: list[Sentence], config: BuildConfig) -> list[Job]:
     return jobs[: config.max_jobs] if config.max_jobs else jobs
 
 
-def default_frontend() -> Frontend:
-    """The project's frontend when it exists, else the stand-in."""
-    try:
-        from compress.frontend import text_to_symbol_lines  # type: ignore[attr-defined]
-    except ImportError:
-        from compress.demo_voice.standin_frontend import text_to_symbol_lines
-    return lambda text: list(text_to_symbol_lines(text))
+def default_frontend(text: str) -> list[str]:
+    """ttsfrd lines of `text` from the project's frontend (speaker and emotion are set later)."""
+    from compress.frontend import text_to_symbol_lines
+
+    lines, _warnings = text_to_symbol_lines(text, "neutral", speaker="F7")
+    return lines
+
+
+def render_text(
+    text: str,
+    speaker: str,
+    emotion: str,
+    feature_config: FeatureConfig | None = None,
+    frontend: Frontend | None = None,
+    gain: float = 1.0,
+) -> list[np.ndarray]:
+    """espeak-ng's own rendering of `text` as the corpus renders it: one trimmed float32 waveform
+    per sub-sentence (the reference the trained voice is compared with). `gain`: see build.json."""
+    fc = feature_config or FeatureConfig()
+    out = []
+    for line in (frontend or default_frontend)(text):
+        rendering = render(SpeechPlan.from_symbols(line), get_speaker(speaker), get_emotion(emotion),
+                           fc.sampling_rate)
+        wav = apply_gain(rendering.wav, gain)
+        start, end = speech_span(wav, fc) if fc.trim_silence else (0, len(wav))
+        out.append(wav[start:end])
+    return out
 
 
 @dataclass
@@ -131,7 +152,7 @@ class _Builder:
         if sentence.id not in self.state.lines:
             try:
                 self.state.lines[sentence.id] = self.frontend(sentence.text)
-            except SymbolError as err:
+            except _TEXT_ERRORS as err:
                 self.state.lines[sentence.id] = err
         lines = self.state.lines[sentence.id]
         if isinstance(lines, Exception):
@@ -154,7 +175,7 @@ class _Builder:
     def _plans(self, job: Job) -> list[SpeechPlan]:
         try:
             return [SpeechPlan.from_symbols(line) for line in self.lines_of(job.sentence)]
-        except SymbolError:
+        except _TEXT_ERRORS:
             return []
 
     def _render(self, job: Job, plan: SpeechPlan):
@@ -170,7 +191,7 @@ class _Builder:
         prefix = f"{job.sentence.id}-{job.speaker}-{job.emotion}"
         try:
             lines = self.lines_of(job.sentence)
-        except SymbolError as err:
+        except _TEXT_ERRORS as err:
             self.state.reject(f"frontend: {err}"[:80], prefix)
             return
         for index, line in enumerate(lines):
@@ -253,7 +274,7 @@ def build_dataset(
     (tmp / "scratch").mkdir(parents=True)
     (tmp / dataset.UTT_DIR).mkdir()
     try:
-        report = _build_into(tmp, config, fc, frontend or default_frontend(), progress)
+        report = _build_into(tmp, config, fc, frontend or default_frontend, progress)
         _replace(tmp, out_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

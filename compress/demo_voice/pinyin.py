@@ -5,7 +5,8 @@ KAN-TTS's py2phoneMap (FORMAT.md §5) gives every toneless syllable exactly two 
 a/e/o) and the final (`ih_c` after zh/ch/sh/r, `ii_c` after z/c/s, `uei_c`/`iou_c`/`uen_c` for
 -ui/-iu/-un after a consonant, the rest spelled as in pinyin, erhua finals ending in `r`). Pinyin is
 spelled with `v` for ü everywhere (jv, xve, yvan, lv). The map is a bijection, so the spoken
-syllable can be read back from a ttsfrd line's phones: that is what the corpus builder does.
+syllable can be read back from a ttsfrd line's phones (`phones_to_pinyin`): the corpus builder
+feeds espeak-ng exactly what the tokens say.
 
 espeak-ng's pinyin reader wants `u` after j/q/x/y (`ju`, `yuan`) and `v` only after l/n.
 """

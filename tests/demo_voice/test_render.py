@@ -65,3 +65,11 @@ def test_speakers_differ_in_pitch(ref_lines):
         feats = extract(rendering, plan, config, gain=0.5, basis=mel_basis(config))
         medians[name] = np.median(feats.f0[feats.uv > 0])
     assert medians["zhiyan"] > 1.5 * medians["zhibei"]
+
+
+def test_render_text_gives_one_trimmed_waveform_per_sub_sentence():
+    from compress.demo_voice.build import render_text
+
+    wavs = render_text("今天天气很好。我们走吧！", "zhibei", "happy", gain=0.5)
+    assert len(wavs) == 2 and all(w.dtype == np.float32 and 0.3 * 16000 < len(w) < 3 * 16000 for w in wavs)
+    assert all(abs(w[0]) < 0.05 for w in wavs)  # starts at the trimmed onset, not mid-word
