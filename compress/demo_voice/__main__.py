@@ -19,8 +19,8 @@ app = typer.Typer(help="Build and inspect the demo voice's training data.", add_
 
 
 def _progress(stage: str, done: int, total: int) -> None:
-    if done == total or done % 100 == 0:
-        print(f"\r{stage} {done}/{total}", end="\n" if done == total else "", file=sys.stderr, flush=True)
+    if done == total or done % 250 == 0:
+        print(f"{stage} {done}/{total}", file=sys.stderr, flush=True)
 
 
 @app.command()
