@@ -164,7 +164,10 @@ class _Builder:
         levels = []
         for job in jobs[: self.config.calibration_jobs]:
             for plan in self._plans(job):
-                wav = self._render(job, plan).wav
+                try:
+                    wav = self._render(job, plan).wav
+                except _REJECTABLE:
+                    continue  # counted when pass 1 meets it
                 start, end = speech_span(wav, self.fc)
                 if end > start:
                     levels.append(float(np.sqrt(np.mean(np.square(wav[start:end])))))
