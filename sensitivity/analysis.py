@@ -31,7 +31,7 @@ class Analysis:
     heads: dict[str, list[float]] | None = None
     gates: dict | None = None
     weights: dict | None = None
-    am_gain: list[float] | None = None  # dB per normalised mel unit, per band (am_distance "mel")
+    am_gain: dict | None = None  # the mel-to-dB conversion (am_distance "mel"): mel_gain.MelGain
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -59,7 +59,7 @@ def analyze(voice: Voice, calibration: Calibration, config: SensitivityConfig,
     if config.curves or "heads" in config.probes:
         with _timed(seconds, "reference_outputs"):
             measurer = Measurer(voice, measured, config.am_distance, progress)
-        result.am_gain = None if measurer.gain is None else measurer.gain.tolist()
+        result.am_gain = None if measurer.gain is None else measurer.gain.to_dict()
         if config.curves:
             with _timed(seconds, "sensitivity_curves"):
                 result.curves = sensitivity_curves(voice, groups, importance, measured, config.fractions,

@@ -12,20 +12,17 @@ a vocoder group the vocoder from the stage (or residual block) it touches.
 
 Acoustic-model groups are measured in one of two ways (`am_distance`):
 
-* "mel" (default, fast): the mel change is converted to dB by the vocoder's own per-band
-  gain, measured once by vocoding the reference mel shifted up by 0.1 (normalised units):
-  gain_b = mean over speech frames of (dB_b(shifted) - dB_b(reference)) / 0.1. A vocoder
-  that reproduces its input has gain 100 * std_b (the mean/std normalisation of KAN-TTS
-  mels over a 100 dB range), so this is the mel change in dB without the corpus statistics,
-  to first order. Per frame: RMS over bands of gain_b * (mel_b - mel0_b); the mean over the
-  reference's speech frames. No vocoder run per measurement.
+* "mel" (default, fast): the mel change is converted to dB with a per-band gain of the
+  voice's own vocoder, calibrated once against vocoded perturbations (mel_gain.py). No
+  vocoder run per measurement.
 * "wave" (exact, slower): every masked mel is vocoded and compared like a vocoder group.
 
 The duration predictor does not act when durations are held fixed, so its groups are
 measured differently: the masked model predicts its own durations (free-running, rounded as
-KAN-TTS does), synthesis runs with those, and the frames are aligned to the reference by
-DTW (spectra.dtw_mean). Identical durations give exactly 0 dB without synthesis; an empty
-output is measured as silence.
+KAN-TTS does), synthesis runs with those and is vocoded (in both modes: the changes are too
+large for the mel conversion's first-order calibration), and the frames are aligned to the
+reference by DTW (spectra.dtw_mean). Identical durations give exactly 0 dB without
+synthesis; an empty output is measured as silence.
 """
 
 from __future__ import annotations
@@ -42,10 +39,10 @@ from compress.models.voice import Voice
 from compress.prune.groups import UnitGroup
 from sensitivity import spectra
 from sensitivity.masking import live_tensors, masked
+from sensitivity.mel_gain import measure_gain
 from sensitivity.vocoder_stages import VocoderTrace, run_from, trace
 
 AM_DISTANCES = ("mel", "wave")
-GAIN_STEP = 0.1
 # Acoustic-model parts by the first parameter a group writes, in the order they run;
 # "duration" comes first because its measurement reruns everything.
 AM_PARTS = (("am.variance_adaptor.duration_predictor.", "duration"), ("am.mel_decoder.", "decoder"),
@@ -141,7 +138,7 @@ class Measurer:
             self.utterances.append(self._reference(symbols))
             if progress:
                 progress("reference outputs", index + 1, len(calibration))
-        self.gain = self._gain() if am_distance == "mel" else None
+        self.gain = measure_gain(voice.vocoder, self.features, self.utterances) if am_distance == "mel" else None
 
     @torch.no_grad()
     def _reference(self, symbols: EncodedSymbols) -> Utterance:
@@ -155,16 +152,6 @@ class Measurer:
         spectrum = self.features(wav.reshape(-1))
         return Utterance(inputs, durations, memory, frames, out.band_width, dec_out, mel,
                          spectrum, spectra.speech_frames(spectrum), record)
-
-    @torch.no_grad()
-    def _gain(self) -> torch.Tensor:
-        """dB change per normalised mel unit in each band, through the vocoder (see above)."""
-        total, count = 0.0, 0
-        for u in self.utterances:
-            shifted = self.features(self.voice.vocoder((u.mel + GAIN_STEP).T[None]).reshape(-1))
-            total = total + ((shifted - u.spectrum)[u.speech]).sum(dim=0)
-            count += int(u.speech.sum())
-        return total / (count * GAIN_STEP)
 
     def masked_distance(self, group: UnitGroup, removed: list[list[int]]) -> float:
         """dB distance with `removed` units of `group` silenced (the voice is restored after)."""
@@ -199,23 +186,15 @@ class Measurer:
         if self.am_distance == "wave":
             test = self.features(self.voice.vocoder(mel.T[None]).reshape(-1))
             return spectra.frame_distance(u.spectrum, test, u.speech)
-        speech = self._speech(u)
-        rms = spectra.frame_rms(self.gain * mel, self.gain * u.mel)
-        return spectra.Partial(float(rms[speech].sum()), int(speech.sum()))
-
-    def _speech(self, u: Utterance) -> torch.Tensor:
-        """The reference speech frames a distance of this mode averages over."""
-        return u.speech[: u.frames] if self.am_distance == "mel" else u.speech
+        return self.gain.distance(u.mel, mel, u.speech[: u.frames])
 
     def _duration_distance(self, u: Utterance) -> spectra.Partial:
         durations = predicted_durations(self.voice, u.inputs)
         if torch.equal(durations, u.durations):
-            return spectra.Partial(0.0, int(self._speech(u).sum()))
+            return spectra.Partial(0.0, int(u.speech.sum()))
         if int(durations.sum()) == 0:
             return spectra.silence_distance(u.spectrum, u.speech)
         mel = _mel_with(self.voice, u.inputs, durations)
-        if self.am_distance == "mel":
-            return spectra.dtw_mean(self.gain * u.mel, self.gain * mel, u.speech[: u.frames])
         floor = spectra.floor_db(u.spectrum)
         test = self.features(self.voice.vocoder(mel.T[None]).reshape(-1)).clamp(min=floor)
         return spectra.dtw_mean(u.spectrum.clamp(min=floor), test, u.speech)

@@ -21,7 +21,7 @@ from compress.checkpoint import voice_tensors, weights_sha256
 from compress.errors import InputError
 from compress.models.voice import Voice
 from compress.prune.surgery import unit_cost
-from sensitivity import curves, measure, probes, spectra, taylor
+from sensitivity import curves, measure, mel_gain, probes, spectra, taylor
 from sensitivity.analysis import Analysis
 from sensitivity.markdown import render_markdown
 
@@ -39,7 +39,7 @@ def _doc(module) -> str:
 
 def definitions() -> dict:
     return {"taylor_importance": _doc(taylor), "distance_db": _doc(spectra), "measurement": _doc(measure),
-            "curves": _doc(curves), "probes": _doc(probes)}
+            "mel_gain": _doc(mel_gain), "curves": _doc(curves), "probes": _doc(probes)}
 
 
 def _importance_summary(analysis: Analysis, shapes) -> dict:
@@ -69,7 +69,7 @@ def _curves(analysis: Analysis, voice: Voice) -> dict | None:
             how = f"waveform; vocoder rerun from stage {start.stage}" + (
                 f" block {start.block}" if start.block is not None else "")
         elif start.stage == "duration":
-            how = f"own durations, DTW-aligned ({analysis.config.am_distance})"
+            how = "own durations; vocoded, DTW-aligned"
         else:
             how = f"{analysis.config.am_distance}; rerun from {start.stage}"
         out[group.name] = {"kind": group.kind, "measured": how,
@@ -118,7 +118,7 @@ def build_report(analysis: Analysis, voice: Voice, recipe: dict | None = None,
         "importance": _importance_summary(analysis, shapes),
         "curves": _curves(analysis, voice),
         "probes": {"heads": heads, "lstm_gates": analysis.gates, "vocoder_weights": analysis.weights},
-        "am_gain_db_per_unit": analysis.am_gain,
+        "mel_gain": analysis.am_gain,
         "seconds": analysis.seconds,
         "definitions": definitions(),
     }
