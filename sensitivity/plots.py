@@ -53,7 +53,7 @@ def gate_bars(report: dict, path: Path) -> bool:
     labels, values = [], []
     for name, layers in gates["layers"].items():
         for suffix, per_gate in layers.items():
-            labels.append(f"{name.removeprefix('am.').replace('variance_adaptor.', '')}\n{suffix}")
+            labels.append(f"{name.removeprefix('am.').replace('variance_adaptor.', '').replace('_predictor', '')}\n{suffix}")
             values.append([per_gate[g] for g in ("input", "forget", "cell", "output")])
     values = np.asarray(values)
     fig, ax = plt.subplots(figsize=(max(6, 1.4 * len(labels)), 4))
