@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from compress.commands import demo, frontend, sensitivity, stages, synth
+from compress.commands import demo, demo_voice, frontend, sensitivity, stages, synth
 from compress.errors import CompressError
 
 app = typer.Typer(
@@ -31,6 +31,7 @@ synth.register(app)
 frontend.register(app)
 stages.register(app)
 demo.register(app)
+demo_voice.register(app)
 sensitivity.register(app)
 
 

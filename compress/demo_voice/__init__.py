@@ -12,8 +12,12 @@ KAN-TTS features.
     build             the whole dataset (two passes, temp dir, renamed at the end)
     dataset           the on-disk format and a numpy loader
     report            what a build measures (F0 per speaker x emotion, speaking rate, rejections)
+    voice_config      the demo voice's KAN-TTS configs (small dims for a 2-core build)
+    train             both trainings, in two processes
+    voice_build       data + training + the KAN-TTS voice dir
 
 Entry points: `build.build_dataset(out_dir, BuildConfig(...))`, `dataset.load_index(root)`,
-`dataset.load_utterance(root, row)`, `build.render_text(...)` (espeak-ng reference audio), and
-`python -m compress.demo_voice build|report|plot`.
+`dataset.load_utterance(root, row)`, `build.render_text(...)` (espeak-ng reference audio),
+`train.train_both(...)` and `voice_build.build_voice(...)` (the whole voice); on the command
+line `sambert-compress demo-voice build|data|report|plot`.
 """

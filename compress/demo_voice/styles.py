@@ -24,12 +24,12 @@ _LANGUAGE = "cmn-latn-pinyin"
 class Speaker:
     name: str
     gender: str
-    variant: str  # espeak-ng voice variant (espeak-ng-data/voices/!v)
+    variant: str  # espeak-ng voice variant (espeak-ng-data/voices/!v); "" for the plain voice
     pitch: int  # espeak pitch parameter, 0..100 (50 is the variant's own)
 
     @property
     def voice(self) -> str:
-        return f"{_LANGUAGE}+{self.variant}"
+        return f"{_LANGUAGE}+{self.variant}" if self.variant else _LANGUAGE
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,9 @@ SPEAKERS = {
     for s in (
         # f1: no echo or breath noise (cleanest female variant); pitch 60 gives ~175 Hz neutral.
         Speaker("zhiyan", "female", "f1", 60),
-        # m3: plain male variant, ~90 Hz neutral.
-        Speaker("zhibei", "male", "m3", 50),
+        # The language's own (male) voice: DNSMOS P.808 3.73 on three test sentences, against
+        # 3.40-3.49 for the male variants m1, m2, m3 and m7.
+        Speaker("zhibei", "male", "", 50),
     )
 }
 
