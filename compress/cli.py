@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from compress.commands import demo, demo_voice, frontend, sensitivity, stages, synth
+from compress.commands import demo, demo_voice, frontend, prune, sensitivity, stages, synth
 from compress.errors import CompressError
 
 app = typer.Typer(
@@ -33,6 +33,7 @@ stages.register(app)
 demo.register(app)
 demo_voice.register(app)
 sensitivity.register(app)
+prune.register(app)
 
 
 def main() -> None:

@@ -199,3 +199,18 @@ class Measurer:
         test = self.features(self.voice.vocoder(mel.T[None]).reshape(-1)).clamp(min=floor)
         return spectra.dtw_mean(u.spectrum.clamp(min=floor), test, u.speech)
 
+
+
+@torch.no_grad()
+def voice_distance(reference: Voice, other: Voice, calibration: list[EncodedSymbols]) -> float:
+    """dB distance of another voice (a pruned copy, say) from `reference`, with the reference's
+    durations held fixed for both, over the calibration sentences."""
+    features = spectra.LogMelDb(spectra.MelSettings.from_voice(reference))
+    total = spectra.Partial()
+    for symbols in calibration:
+        inputs = tuple(torch.from_numpy(a)[None] for a in (symbols.ling, symbols.emotion, symbols.speaker))
+        durations = predicted_durations(reference, inputs)
+        spectrum = features(reference.vocoder(_mel_with(reference, inputs, durations).T[None]).reshape(-1))
+        test = features(other.vocoder(_mel_with(other, inputs, durations).T[None]).reshape(-1))
+        total = total.add(spectra.frame_distance(spectrum, test, spectra.speech_frames(spectrum)))
+    return total.db
