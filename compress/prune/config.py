@@ -14,6 +14,8 @@ class PruneConfig:
     target_params: float = 0.62  # fraction of the voice's parameters kept
     head_dim_keep: float = 0.6  # share of every head's dimension kept (all heads stay)
     protect: list[str] = field(default_factory=list)  # group names or regexes never pruned
+    # least fraction pruned per group kind (ffn, lstm, fsmn_memory, prenet, conv), whatever the target
+    min_fraction: dict[str, float] = field(default_factory=lambda: {"lstm": 0.25})
     calibration_sentences: int = 8  # Taylor importance
     measure_sentences: int = 3  # sensitivity curves and the quality figures
     passes: int = 2  # noise draws per sentence for Taylor importance
@@ -34,5 +36,11 @@ class PruneConfig:
         if not self.fractions or sorted(self.fractions) != list(self.fractions) or any(
                 not 0 < f < 1 for f in self.fractions):
             raise ValueError(f"fractions must be ascending numbers in (0, 1), got {self.fractions}")
+        kinds = ("ffn", "lstm", "fsmn_memory", "prenet", "conv")
+        for kind, fraction in self.min_fraction.items():
+            if kind not in kinds:
+                raise ValueError(f"min_fraction: unknown group kind {kind!r}; valid: {', '.join(kinds)}")
+            if not isinstance(fraction, (int, float)) or not 0 <= fraction < 1:
+                raise ValueError(f"min_fraction.{kind} must be in [0, 1), got {fraction!r}")
         if self.am_distance not in AM_DISTANCES:
             raise ValueError(f"am_distance must be one of {', '.join(AM_DISTANCES)}, got {self.am_distance!r}")

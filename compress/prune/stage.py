@@ -62,7 +62,7 @@ class PruneStage:
                                     progress=lambda what, done, n: ctx.step(what, 0.2 + 0.4 * done / n))
         seconds["curves"] = time.perf_counter() - started - sum(seconds.values())
         allocation = allocate(by_name, importance, curves, shapes, int(config.target_params * total),
-                              config.head_dim_keep, protected)
+                              config.head_dim_keep, protected, config.min_fraction)
         pruned = remove(voice, by_name, allocation.plan)
         metrics = {"params_kept": pruned.parameter_count() / voice.parameter_count(),
                    "predicted_db": allocation.predicted_db,
