@@ -1,11 +1,13 @@
-"""Reading mels and writing WAVs, safely: bad input is a one-line error, and output appears
-only complete (written to a temporary file beside it, then renamed)."""
+"""Reading mels and writing WAVs and output folders, safely: bad input is a one-line error,
+and output appears only complete (written to a temporary path beside it, then renamed)."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -119,3 +121,27 @@ class StreamingWavWriter:
             os.replace(self.tmp, self.path)
         else:
             self.tmp.unlink(missing_ok=True)
+
+
+def check_new_directory(out_dir: str | Path) -> Path:
+    """An output folder must not exist yet, and its parent must."""
+    out_dir = Path(out_dir)
+    if out_dir.exists():
+        raise InputError(f"output already exists: {out_dir} (choose a new --out)")
+    if not out_dir.parent.is_dir():
+        raise InputError(f"output folder does not exist: {out_dir.parent}")
+    return out_dir
+
+
+@contextlib.contextmanager
+def atomic_directory(out_dir: str | Path):
+    """Yield a temporary folder beside `out_dir`; it becomes `out_dir` only if the block
+    finishes, so a failed run leaves nothing half-written behind."""
+    out_dir = check_new_directory(out_dir)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    try:
+        yield tmp
+        tmp.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
-import tempfile
 from pathlib import Path
 
 import torch
@@ -22,6 +20,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
+from compress.audio_io import atomic_directory
 from compress.errors import VoiceLoadError
 from compress.manifest import upgrade
 from compress.models.arch import HifiGanArch, SambertArch
@@ -73,25 +72,15 @@ def write_json(path: Path, data) -> None:
 def save_checkpoint(voice: Voice, out_dir: Path, manifest: dict,
                     extra_files: dict[str, bytes] | None = None) -> Path:
     """Write the dir atomically (temp dir, then rename); fills manifest['weights_sha256']."""
-    out_dir = Path(out_dir)
-    if out_dir.exists():
-        raise VoiceLoadError(f"output already exists: {out_dir} (choose a new --out)")
-    if not out_dir.parent.is_dir():
-        raise VoiceLoadError(f"output folder does not exist: {out_dir.parent}")
     data = serialize(voice_tensors(voice))
     manifest["weights_sha256"] = sha256(data)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    try:
+    with atomic_directory(out_dir) as tmp:
         (tmp / WEIGHTS).write_bytes(data)
         write_json(tmp / "arch.json", arch_document(voice))
         write_json(tmp / "manifest.json", manifest)
         for name, content in (extra_files or {}).items():
             (tmp / name).write_bytes(content)
-        tmp.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out_dir
+    return Path(out_dir)
 
 
 def read_json(path: Path) -> dict:

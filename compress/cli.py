@@ -9,9 +9,16 @@ to see the traceback instead.
 import os
 import sys
 
-import typer
+# OpenMP worker threads that spin while they wait make torch's default of two threads 3-10
+# times slower whenever another process shares this 2-core CPU (measured: 56-token sentence,
+# acoustic model 2.5-10 s spinning, 0.8-1.5 s sleeping). Set before torch is first imported.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from compress.commands import bench, eval_voice, stages, synth
+import typer  # noqa: E402
+
+from compress.commands import (  # noqa: E402
+    bench, demo, demo_voice, eval_voice, frontend, prune, sensitivity, stages, synth,
+)
 from compress.errors import CompressError
 
 app = typer.Typer(
@@ -28,7 +35,12 @@ def root() -> None:
 
 
 synth.register(app)
+frontend.register(app)
 stages.register(app)
+demo.register(app)
+demo_voice.register(app)
+sensitivity.register(app)
+prune.register(app)
 bench.register(app)
 eval_voice.register(app)
 

@@ -24,3 +24,23 @@ class SymbolError(CompressError):
 
 class InputError(CompressError):
     """A command-line input (file, array, path, name) is unusable."""
+
+
+class FrontendError(CompressError):
+    """Text the Chinese frontend cannot turn into speech (empty, unspeakable, bad names)."""
+
+
+class DataError(CompressError):
+    """Training data cannot be made or read: a missing tool, a failed alignment, a bad dataset."""
+
+
+class EspeakUnavailableError(DataError):
+    """libespeak-ng is not installed (or cannot be loaded)."""
+
+
+class AlignmentError(DataError):
+    """Synthesized audio and its symbols cannot be aligned (events missing or inconsistent)."""
+
+
+class FeatureError(DataError):
+    """A feature cannot be computed from a waveform (silent, unvoiced, too short)."""

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+# As in compress/cli.py: sleeping OpenMP waiters, before any test imports torch.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 TESTS = Path(__file__).resolve().parent
 FIXTURES = TESTS / "fixtures"

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from compress.checkpoint import load_checkpoint, save_checkpoint, voice_tensors, weights_sha256
-from compress.errors import VoiceLoadError
+from compress.errors import InputError, VoiceLoadError
 from compress.manifest import new_manifest
 from compress.models.voice import load_voice
 from tests.conftest import TINY
@@ -34,7 +34,7 @@ def test_serialization_is_deterministic(tiny_voice):
 
 def test_existing_output_is_not_overwritten(tmp_path, tiny_voice):
     (tmp_path / "ckpt").mkdir()
-    with pytest.raises(VoiceLoadError, match="output already exists"):
+    with pytest.raises(InputError, match="output already exists"):
         save_checkpoint(tiny_voice, tmp_path / "ckpt", import_manifest())
 
 

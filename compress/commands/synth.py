@@ -125,8 +125,15 @@ def _symbol_lines(text, symbols, symbols_file, voice, speaker, emotion):
 
 
 def _text_lines(text, voice, speaker, emotion):
-    raise InputError("--text needs the Chinese frontend, which is not built yet; "
-                     "pass --symbols or --symbols-file")
+    from compress.frontend import text_to_symbol_lines
+    from compress.models.symbols import parse_tokens
+
+    speakers = list(voice.tables.speakers)
+    lines, warnings = text_to_symbol_lines(text, emotion or "neutral", speaker=speaker or speakers[0],
+                                           speakers=speakers)
+    for warning in warnings:
+        note(f"warning: {warning}")
+    return [parse_tokens(line) for line in lines]
 
 
 def register(app: typer.Typer) -> None:

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import pickle
 import re
-import shutil
-import tempfile
 import zipfile
 from pathlib import Path
 
 import torch
 import yaml
 
+from compress.audio_io import atomic_directory
 from compress.errors import ConfigMismatchError, VoiceLoadError
 from compress.models.arch import HifiGanArch, SambertArch
 from compress.models.hifigan import Generator
@@ -154,12 +153,8 @@ def save_kantts_voice(voice: Voice, out_dir: Path, steps: int = 0) -> Path:
     express per-layer widths). Written to a temp dir, then renamed into place."""
     if voice.kantts_configs is None:
         raise VoiceLoadError("this voice has no KAN-TTS configs to write")
-    out_dir = Path(out_dir)
-    if out_dir.exists():
-        raise VoiceLoadError(f"output already exists: {out_dir}")
     _check_uniform(voice)
-    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=out_dir.parent))
-    try:
+    with atomic_directory(out_dir) as tmp:
         configs = voice.kantts_configs
         _write_yaml(tmp / "audio_config.yaml", configs["audio"])
         for part, cfg in (("am", configs["am"]), ("voc", configs["voc"])):
@@ -172,11 +167,7 @@ def save_kantts_voice(voice: Voice, out_dir: Path, steps: int = 0) -> Path:
                    tmp / "am" / "ckpt" / f"checkpoint_{steps}.pth")
         torch.save({"model": {"generator": voc_state, "discriminator": {}}, "steps": steps,
                     "optimizer": {}, "scheduler": {}}, tmp / "voc" / "ckpt" / f"checkpoint_{steps}.pth")
-        tmp.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out_dir
+    return Path(out_dir)
 
 
 def _check_uniform(voice: Voice) -> None:

@@ -45,6 +45,16 @@ EMOTIONS = (
     + " ".join(f"emotion_placeholder{i}" for i in range(1, 10))
 ).split()
 
+# Human names from the seed that differ from a category's own name (the frontend and the
+# --emotion options accept both).
+EMOTION_ALIASES = {
+    "happy": "emotion_happy",
+    "calm": "emotion_calm",
+    "sad": "emotion_sad",
+    "energetic": "emotion_excited",
+    "neutral": "emotion_neutral",
+}
+
 # The six streams of a ttsfrd token, in token order.
 STREAMS = ("sy", "tone", "syllable_flag", "word_segment", "emotion", "speaker")
 
@@ -101,7 +111,8 @@ class SymbolTables:
         return self.speaker.index(name)
 
     def emotion_id(self, name: str) -> int:
-        full = name if name.startswith("emotion_") else f"emotion_{name}"
+        key = name.strip().lower()
+        full = EMOTION_ALIASES.get(key) or (key if key.startswith("emotion_") else f"emotion_{key}")
         if full not in self.emotions:
             valid = ", ".join(e.removeprefix("emotion_") for e in self.emotions)
             raise SymbolError(f"unknown emotion {name!r}; valid: {valid}")

@@ -67,8 +67,11 @@ class Allocation:
 
 def allocate(groups: dict[str, UnitGroup], importance: dict[str, list[list[float]]], curves: dict[str, Curve],
              shapes: dict[str, torch.Size], target_params: int, head_keep: float,
-             protected: set[str]) -> Allocation:
-    """A plan that brings the voice to at most `target_params` parameters, if it can."""
+             protected: set[str], floors: dict[str, float] | None = None) -> Allocation:
+    """A plan that brings the voice to at most `target_params` parameters, if it can.
+
+    `floors` (group kind -> fraction) start every unprotected group of that kind at the
+    first curve point that prunes at least that fraction, whatever the target."""
     plan: Plan = {}
     for name, group in groups.items():
         if group.kind == "heads" and name not in protected:
@@ -76,6 +79,14 @@ def allocate(groups: dict[str, UnitGroup], importance: dict[str, list[list[float
     candidates = [n for n, g in groups.items() if g.kind != "heads" and n not in protected and curves.get(n)]
     level = dict.fromkeys(candidates, 0)  # index of each group's next curve point
     taken: dict[str, tuple[float, float]] = {}  # the curve point each group stands at
+    for name in candidates:
+        floor = (floors or {}).get(groups[name].kind, 0.0)
+        while floor > 0 and taken.get(name, (0.0, 0.0))[0] < floor:
+            step = _next_step(groups[name], importance[name], curves[name], plan, level, name)
+            if step is None:
+                break
+            plan[name], taken[name] = step
+            level[name] += 1
     params = planned_parameters(groups, plan, shapes)
     while params > target_params:
         best, best_ratio = None, math.inf
@@ -92,10 +103,28 @@ def allocate(groups: dict[str, UnitGroup], importance: dict[str, list[list[float
         if best is None:
             raise PruneError(f"cannot reach {target_params} parameters: every unprotected layer is at its "
                              f"largest pruning fraction ({params} parameters left)")
-        name, plan[name], params, taken[name] = best
+        name, entry, params, taken[name] = best
+        plan[name] = _trim_overshoot(groups, importance, plan, name, entry, shapes, target_params)
+        params = planned_parameters(groups, plan, shapes)
         level[name] += 1
     fractions = {n: 1.0 - len(plan[n][0]) / groups[n].block_size if n in plan else 0.0 for n in candidates}
     return Allocation(plan, fractions, sum(db for _, db in taken.values()), params)
+
+
+def _trim_overshoot(groups, importance, plan, name, entry, shapes, target):
+    """The last step may remove more than the target needs: keep as many of its units as the
+    target allows (binary search on the kept count; importance decides which units)."""
+    group = groups[name]
+    current = len(plan[name][0]) if name in plan else group.block_size
+    best, lo, hi = entry, len(entry[0]), current - 1  # kept counts; `lo` meets the target
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        trial = keep_plan(group, importance[name], mid)
+        if planned_parameters(groups, {**plan, name: trial}, shapes) <= target:
+            best, lo = trial, mid
+        else:
+            hi = mid - 1
+    return best
 
 
 def _next_step(group, importance, curve, plan, level, name):

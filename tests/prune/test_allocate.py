@@ -63,3 +63,13 @@ def test_patterns():
         match_patterns(["am.decoder.*"], names)
     with pytest.raises(PruneError, match="not a valid regex"):
         match_patterns(["am.(("], names)
+
+
+def test_floors_prune_every_group_of_a_kind(setup):
+    groups, shapes, importance = setup
+    total = sum(s.numel() for s in shapes.values())
+    curves = {n: [(0.0, 0.0)] + [(f, f) for f in FRACTIONS] for n, g in groups.items() if g.kind != "heads"}
+    result = allocate(groups, importance, curves, shapes, total, 1.0, set(), {"lstm": 0.25})
+    lstms = [n for n, g in groups.items() if g.kind == "lstm"]
+    assert lstms and all(result.fractions[n] >= 0.25 for n in lstms)
+    assert all(result.fractions[n] == 0 for n, g in groups.items() if g.kind not in ("lstm", "heads"))

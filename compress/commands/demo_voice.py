@@ -1,0 +1,89 @@
+"""`sambert-compress demo-voice`: build the embedded demo voice (or only its data) from scratch."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from compress.commands.common import note
+
+app = typer.Typer(help="Build the embedded demo voice from scratch (espeak-ng data, training).",
+                  no_args_is_help=True)
+
+
+@app.command()
+def build(
+    out: Annotated[Path, typer.Option("--out", help="The voice dir to write (must not exist).")] = Path("out/demo-voice"),
+    work: Annotated[Path, typer.Option("--work", help="Where the data and training results go.")] = Path("out/demo-voice-work"),
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the data and of both trainings.")] = 1234,
+    am_steps: Annotated[int, typer.Option("--am-steps", help="Acoustic-model training steps.")] = 2400,
+    voc_steps: Annotated[int, typer.Option("--voc-steps", help="Vocoder training steps.")] = 6000,
+    max_jobs: Annotated[Optional[int], typer.Option("--max-jobs", help="Render at most this many utterances.")] = None,
+    reuse_data: Annotated[bool, typer.Option("--reuse-data", help="Keep the data already in --work.")] = False,
+) -> None:
+    """Data (espeak-ng) -> acoustic model + vocoder training -> KAN-TTS voice dir."""
+    from compress.audio_io import check_new_directory
+    from compress.demo_voice.build import BuildConfig
+    from compress.demo_voice.train import DemoTrainConfig
+    from compress.demo_voice.voice_build import build_voice
+
+    check_new_directory(out)
+    work.mkdir(parents=True, exist_ok=True)
+    report = build_voice(out, work, BuildConfig(seed=seed, max_jobs=max_jobs),
+                         DemoTrainConfig(seed=seed, am_steps=am_steps, voc_steps=voc_steps),
+                         reuse_data=reuse_data, progress=note)
+    note(f"wrote {out} in {report.total_seconds / 60:.1f} min (data {report.data_seconds / 60:.1f}, "
+         f"training {report.train_seconds / 60:.1f}); curves in {work / 'training_curves.png'}")
+
+
+@app.command()
+def data(
+    out: Annotated[Path, typer.Argument(help="Dataset directory to create.")],
+    seed: Annotated[int, typer.Option("--seed", help="Seed for generated sentences and the render schedule.")] = 1234,
+    generated: Annotated[int, typer.Option("--generated", help="Sentences composed from jieba's word list.")] = 700,
+    max_jobs: Annotated[Optional[int], typer.Option("--max-jobs", help="Render at most this many jobs.")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing dataset.")] = False,
+) -> None:
+    """Only the training data: render the corpus with espeak-ng and write features (docs/features.md)."""
+    from compress.demo_voice.build import BuildConfig, build_dataset
+
+    report = build_dataset(out, BuildConfig(seed=seed, generated=generated, max_jobs=max_jobs),
+                           progress=_progress, overwrite=overwrite)
+    print("\n".join(report.summary_lines()))
+
+
+@app.command()
+def report(data_dir: Annotated[Path, typer.Argument(help="A built dataset directory.")]) -> None:
+    """Re-measure a dataset from its metadata (F0 per speaker and emotion, speaking rate)."""
+    from compress.demo_voice.dataset import load_index
+    from compress.demo_voice.report import DataReport
+
+    rows = load_index(data_dir)
+    print("\n".join(DataReport.measure(rows, {}, len(rows), {}, 1.0).summary_lines()))
+
+
+@app.command()
+def plot(
+    data_dir: Annotated[Path, typer.Argument(help="A built dataset directory.")],
+    utt_id: Annotated[str, typer.Argument(help="Utterance id (see metadata.jsonl).")],
+    out: Annotated[Path, typer.Argument(help="PNG to write.")],
+) -> None:
+    """Draw one utterance: mel, token boundaries, F0 and energy."""
+    from compress.demo_voice import dataset
+    from compress.demo_voice.figures import plot_utterance
+
+    config = dataset.load_config(data_dir)
+    utt = dataset.load_utterance(data_dir, utt_id)
+    print(plot_utterance(utt, dataset.load_stats(data_dir), out, config.frame_seconds))
+
+
+def _progress(stage: str, done: int, total: int) -> None:
+    if done == total or done % 250 == 0:
+        print(f"{stage} {done}/{total}", file=sys.stderr, flush=True)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="demo-voice")

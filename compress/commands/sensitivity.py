@@ -1,0 +1,113 @@
+"""`sambert-compress sensitivity`: where a voice is redundant, with the evidence.
+
+Writes report.json, importance.json, report.md and PNG plots into --out (all or nothing).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from compress.commands.common import VoiceNameOption, VoiceOption, load_voice_for_cli, note
+from compress.errors import InputError
+
+
+def sensitivity(
+    overrides: Annotated[Optional[list[str]], typer.Argument(
+        help="Recipe overrides, e.g. sensitivity.sentences=4 or sensitivity=quick.", show_default=False)] = None,
+    out: Annotated[Path, typer.Option("--out", help="Output folder (must not exist).")] = Path("out/sensitivity"),
+    calibration: Annotated[Optional[Path], typer.Option(
+        "--calibration", help="Chinese calibration sentences, one per line (default: the built-in set).")] = None,
+    symbols_file: Annotated[Optional[Path], typer.Option(
+        "--symbols-file", help="Calibration as ttsfrd-format lines, one sentence per line.")] = None,
+    threads: Annotated[Optional[int], typer.Option(
+        "--threads", help="CPU threads for torch (default: torch's own choice; 1 is fastest on a busy machine).")] = None,
+    voice: VoiceOption = None,
+    voice_name: VoiceNameOption = None,
+) -> None:
+    """Measure Taylor importance, sensitivity curves and the three probes of a voice."""
+    from compress.recipe import build, compose, split_overrides
+    from sensitivity.calibration import DEFAULT_TEXT, read_lines
+    from sensitivity.config import SensitivityConfig
+    from sensitivity.report import check_out_dir
+
+    given, extra = split_overrides(list(overrides or []))
+    if extra:
+        raise InputError(f"unexpected argument {extra[0]!r} (overrides look like key=value)")
+    if calibration is not None and symbols_file is not None:
+        raise InputError("give at most one of --calibration and --symbols-file")
+    if threads is not None and threads < 1:
+        raise InputError(f"--threads must be >= 1, got {threads}")
+    recipe = compose(given)
+    config = build(SensitivityConfig, recipe.get("sensitivity"), "sensitivity")
+    check_out_dir(out)
+    lines = read_lines(symbols_file if symbols_file is not None else calibration or DEFAULT_TEXT)
+    if threads is not None:
+        import torch
+
+        torch.set_num_threads(threads)
+    loaded = load_voice_for_cli(voice, voice_name)
+    _run(loaded, lines, symbols_file is not None, config, recipe, given, out)
+
+
+def _run(voice, lines, symbols, config, recipe, overrides, out: Path) -> None:
+    from sensitivity import calibration as cal
+    from sensitivity.analysis import analyze
+    from sensitivity.report import build_report, write_report
+
+    build_set = cal.from_symbols if symbols else cal.from_text
+    calibration = build_set(voice, lines, config.sentences, config.speakers, config.emotions)
+    with _progress() as progress:
+        analysis = analyze(voice, calibration, config, progress)
+    report = build_report(analysis, voice, recipe, overrides)
+    write_report(out, analysis, report, plots=config.plots)
+    _print_summary(report, out)
+
+
+class _progress:
+    """Rich progress bars on stderr, one per step the library reports; when stderr is not a
+    terminal (a log file), a line at every tenth of a step instead."""
+
+    def __enter__(self):
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        console = Console(stderr=True)
+        self.live = console.is_terminal
+        self.bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                             TimeElapsedColumn(), console=console, disable=not self.live)
+        self.tasks: dict[str, int] = {}
+        self.logged: dict[str, int] = {}
+        self.bars.__enter__()
+        return self.update
+
+    def update(self, step: str, done: int, total: int) -> None:
+        if step not in self.tasks:
+            self.tasks[step] = self.bars.add_task(step, total=total)
+        self.bars.update(self.tasks[step], completed=done, total=total)
+        tenth = 10 * done // max(total, 1)
+        if not self.live and tenth > self.logged.get(step, 0):
+            self.logged[step] = tenth
+            note(f"{step}: {done}/{total}")
+
+    def __exit__(self, *exc) -> None:
+        self.bars.__exit__(*exc)
+
+
+def _print_summary(report: dict, out: Path) -> None:
+    def pct(value):
+        return "n/a" if value is None else f"{100 * value:.1f}%"
+
+    s = report["summary"]
+    heads, gates, weights = (s["heads_under_threshold_last_two_encoder_layers"],
+                             s["lstm_gates_active_decoder_side"], s["vocoder_weights_within_threshold"])
+    print(f"heads under {heads['threshold_db']} dB (last two encoder layers): {pct(heads['measured'])} (seed 37%)")
+    print(f"LSTM gates active (decoder side, post-net LSTM): {pct(gates['measured'])} (seed 41%)")
+    print(f"vocoder conv weights within ±{weights['threshold']}: {pct(weights['measured'])} (seed 62%)")
+    note(f"wrote {out} in {report['seconds']['total']:.0f} s")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(sensitivity)

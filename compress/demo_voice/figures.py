@@ -1,0 +1,61 @@
+"""A picture of one utterance: its mel with the token boundaries, F0 and energy (matplotlib)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from compress.audio.normalize import denormalize
+from compress.demo_voice.dataset import Utterance
+from compress.demo_voice.features import CorpusStats
+from compress.models.symbols import parse_tokens
+
+
+def plot_utterance(utt: Utterance, stats: CorpusStats, path: str | Path, frame_seconds: float) -> Path:
+    """Mel spectrogram (KAN-TTS [0, 1] scale) with token boundaries, F0 (Hz) and energy."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    mel = denormalize(utt.mel, stats.mel)
+    f0 = denormalize(utt.frame_f0, stats.f0) * utt.frame_uv
+    times = np.arange(len(mel)) * frame_seconds
+    edges = np.concatenate([[0], np.cumsum(utt.duration)]) * frame_seconds
+    labels = [t[0] for t in parse_tokens(utt.symbols)]
+
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(12, 6), sharex=True, height_ratios=[3, 1])
+    top.imshow(mel.T, origin="lower", aspect="auto", cmap="magma",
+               extent=(0, len(mel) * frame_seconds, 0, mel.shape[1]))
+    for edge, start, end, label in zip(edges[:-1], edges[:-1], edges[1:], labels):
+        top.axvline(edge, color="white", linewidth=0.6, alpha=0.7)
+        top.text((start + end) / 2, mel.shape[1] - 4, label.replace("_c", ""), color="white",
+                 fontsize=7, ha="center", va="top", rotation=90)
+    top.set_ylabel("mel bin")
+    font = _cjk_font()
+    said = utt.meta.get("text", "") if font else " ".join(
+        p for p in utt.meta.get("pinyin", "").split() if not p.startswith("#"))
+    top.set_title(f"{utt.id} ({utt.meta['speaker']}, {utt.meta['emotion']}): {said}", fontproperties=font,
+                  fontsize=9)
+    bottom.plot(times, np.where(f0 > 0, f0, np.nan), color="tab:blue", label="F0 (Hz)")
+    bottom.set_ylabel("F0 (Hz)")
+    energy = bottom.twinx()
+    energy.plot(times, utt.frame_energy, color="tab:orange", linewidth=0.8, label="energy (norm.)")
+    energy.set_ylabel("energy (normalized)")
+    bottom.set_xlabel("seconds")
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _cjk_font():
+    """A font with Chinese glyphs if the system has one (titles fall back to boxes otherwise)."""
+    from matplotlib import font_manager
+
+    for font in font_manager.fontManager.ttflist:
+        if any(key in font.name for key in ("Noto Sans CJK", "WenQuanYi", "Droid Sans Fallback", "AR PL")):
+            return font_manager.FontProperties(fname=font.fname)
+    return None

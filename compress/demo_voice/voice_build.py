@@ -1,0 +1,81 @@
+"""The whole demo voice from scratch: data, both trainings, the KAN-TTS voice dir.
+
+    build_voice(out, work) -> VoiceBuildReport
+
+`work` keeps the dataset and the training results, so that a build can be inspected and
+the data reused (`reuse_data`). The voice dir appears only when everything succeeded.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from compress.demo_voice.build import BuildConfig, build_dataset
+from compress.demo_voice.train import DemoTrainConfig, assemble, train_both
+from compress.models.kantts_io import save_kantts_voice
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class VoiceBuildReport:
+    data_seconds: float = 0.0
+    train_seconds: float = 0.0
+    total_seconds: float = 0.0
+    curves: dict = field(default_factory=dict)
+    data_config: dict = field(default_factory=dict)
+    train_config: dict = field(default_factory=dict)
+
+
+def build_voice(out: Path, work: Path, data_config: BuildConfig, train_config: DemoTrainConfig,
+                reuse_data: bool = False, progress: Progress | None = None) -> VoiceBuildReport:
+    say = progress or (lambda message: None)
+    started = time.perf_counter()
+    report = VoiceBuildReport(data_config=asdict(data_config), train_config=asdict(train_config))
+    data = Path(work) / "data"
+    if not (reuse_data and (data / "metadata.jsonl").is_file()):
+        say(f"building the training data in {data}")
+        build_dataset(data, data_config, overwrite=True,
+                      progress=lambda stage, done, total: done == total and say(f"{stage}: {total} done"))
+    report.data_seconds = time.perf_counter() - started
+    say("training the acoustic model and the vocoder (two processes)")
+    trained = Path(work) / "train"
+    trained.mkdir(parents=True, exist_ok=True)
+    report.curves = train_both(data, train_config, trained)
+    report.train_seconds = time.perf_counter() - started - report.data_seconds
+    voice = assemble(data, trained, Path(out))
+    save_kantts_voice(voice, Path(out), steps=train_config.am_steps)
+    report.total_seconds = time.perf_counter() - started
+    (Path(work) / "build_report.json").write_text(json.dumps(asdict(report), indent=1))
+    plot_curves(report.curves, Path(work) / "training_curves.png")
+    return report
+
+
+def plot_curves(curves: dict, path: Path) -> Path:
+    """Loss against wall time for both models."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for ax, part, keys in ((axes[0], "am", ("mel_post", "duration", "pitch", "energy")),
+                           (axes[1], "voc", ("mel", "stft"))):
+        rows = curves[part]["rows"]
+        minutes = [r["seconds"] / 60 for r in rows]
+        for key in keys:
+            if key in rows[0]:
+                ax.plot(minutes, [r[key] for r in rows], label=key)
+        ax.set_xlabel("minutes")
+        ax.set_ylabel("loss")
+        ax.set_yscale("log")
+        ax.set_title({"am": "acoustic model", "voc": "vocoder"}[part])
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path

@@ -1,0 +1,94 @@
+"""The prune stage: measure, allocate, remove, recover.
+
+    1. Taylor importance of every unit on calibration sentences (sensitivity.taylor);
+    2. sensitivity curves of every unprotected group except heads (sensitivity.curves);
+    3. allocation: heads to a fixed share of their dimension, the other groups greedily from
+       their curves until the parameter target is met (allocate.py);
+    4. physical removal (surgery.py);
+    5. recovery by distillation from the unpruned voice (recovery.py), measured before and
+       after on the same sentences with the parent's durations.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from compress.audio.config import FeatureConfig
+from compress.audio.mel_torch import LogMel
+from compress.checkpoint import voice_tensors
+from compress.models.voice import Voice
+from compress.prune.allocate import allocate, match_patterns
+from compress.prune.config import PruneConfig
+from compress.prune.recovery import recover
+from compress.prune.report import changes, markdown
+from compress.prune.surgery import remove
+from compress.prune.voice_groups import voice_groups
+from compress.stage import StageContext, StageRecord
+from sensitivity import calibration as calib
+from sensitivity.curves import sensitivity_curves
+from sensitivity.measure import Measurer, voice_distance
+from sensitivity.taylor import taylor_importance
+
+EMOTIONS = ["neutral", "happy", "sad", "calm", "energetic"]
+# Text for distillation: sentences written for the project in general domains (the demo
+# voice's training text; recovery needs only text, whatever the voice).
+DISTILLATION_TEXT = Path(__file__).resolve().parent.parent / "demo_voice" / "data" / "sentences.txt"
+
+
+class PruneStage:
+    name = "prune"
+
+    def apply(self, voice: Voice, config: PruneConfig, ctx: StageContext) -> tuple[Voice, StageRecord]:
+        started, seconds = time.perf_counter(), {}
+        groups = voice_groups(voice.am.arch, voice.vocoder.arch)
+        by_name = {g.name: g for g in groups}
+        protected = match_patterns(config.protect, list(by_name))
+        shapes = {k: t.shape for k, t in voice_tensors(voice).items()}
+        total = sum(s.numel() for s in shapes.values())
+        sentences = calib.read_lines(calib.DEFAULT_TEXT)
+        calibration = calib.from_text(voice, sentences, config.calibration_sentences, list(voice.tables.speakers),
+                                      EMOTIONS)
+        measure = calibration.encoded(config.measure_sentences)
+
+        ctx.step("Taylor importance", 0.0)
+        importance = taylor_importance(voice, groups, calibration.encoded(), config.passes, config.seed,
+                                       vocoder_sentences=config.measure_sentences)
+        seconds["importance"] = time.perf_counter() - started
+        ctx.step("sensitivity curves", 0.2)
+        candidates = [g for g in groups if g.kind != "heads" and g.name not in protected]
+        measurer = Measurer(voice, measure, config.am_distance)
+        curves = sensitivity_curves(voice, candidates, importance, measure, config.fractions, measurer=measurer,
+                                    progress=lambda what, done, n: ctx.step(what, 0.2 + 0.4 * done / n))
+        seconds["curves"] = time.perf_counter() - started - sum(seconds.values())
+        allocation = allocate(by_name, importance, curves, shapes, int(config.target_params * total),
+                              config.head_dim_keep, protected, config.min_fraction)
+        pruned = remove(voice, by_name, allocation.plan)
+        metrics = {"params_kept": pruned.parameter_count() / voice.parameter_count(),
+                   "predicted_db": allocation.predicted_db,
+                   "db_before_recovery": voice_distance(voice, pruned, measure)}
+        ctx.step("recovery", 0.6)
+        if config.recovery.steps:
+            texts = calib.read_lines(DISTILLATION_TEXT)[: config.recovery.sentences]
+            student_data = calib.from_text(voice, texts, len(texts), list(voice.tables.speakers), EMOTIONS)
+            logs = recover(pruned, voice, student_data.encoded(), config.recovery, _mel_fn(voice), config.seed,
+                           progress=lambda part, step, row: ctx.step(f"recovery ({part})", 0.6 + 0.35 * _done(
+                               part, step, config)))
+            metrics["db_after_recovery"] = voice_distance(voice, pruned, measure)
+            metrics["recovery"] = {part: {"seconds": round(log.seconds, 1), "rows": log.rows} for part, log in logs.items()}
+        seconds["total"] = time.perf_counter() - started
+        metrics["seconds"] = {k: round(v, 1) for k, v in seconds.items()}
+        record = StageRecord(changes=changes(by_name, allocation, shapes, protected), metrics=metrics)
+        record.report = markdown(voice, pruned, record, config, curves)
+        ctx.step("done", 1.0)
+        return pruned, record
+
+
+def _done(part: str, step: int, config: PruneConfig) -> float:
+    am, voc = config.recovery.steps, config.recovery.voc_steps
+    return (step if part == "acoustic" else am + step) / max(1, am + voc)
+
+
+def _mel_fn(voice: Voice):
+    """The vocoder-loss mel of the voice's own audio config (natural log-mel, unnormalised)."""
+    return LogMel(FeatureConfig.from_kantts(voice.audio.raw))

@@ -1,0 +1,82 @@
+"""The prune command end to end on the tiny voice (small calibration and recovery budgets)."""
+
+import json
+
+import pytest
+import torch
+
+from compress.checkpoint import load_checkpoint, voice_tensors
+from compress.prune.allocate import kept_count
+from tests.conftest import TINY
+
+FAST = ["prune.calibration_sentences=2", "prune.measure_sentences=1", "prune.passes=1",
+        "prune.fractions=[0.25,0.5,0.75]", "prune.recovery.steps=2", "prune.recovery.sentences=2",
+        "prune.recovery.vocoder_batch=2"]
+
+
+@pytest.fixture(scope="module")
+def pruned_dir(tmp_path_factory):
+    from compress.cli import app
+    from typer.testing import CliRunner
+
+    out = tmp_path_factory.mktemp("prune") / "01-prune"
+    result = CliRunner().invoke(app, ["prune", "--voice", str(TINY / "voices"), "--out", str(out),
+                                      "prune.target_params=0.7", *FAST])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_target_heads_and_lstms(pruned_dir, tiny_voice):
+    manifest = json.loads((pruned_dir / "manifest.json").read_text())
+    assert abs(manifest["totals"]["params_kept"] - 0.7) <= 0.02
+    pruned = load_checkpoint(pruned_dir)
+    for before, after in zip(tiny_voice.am.arch.encoder_attn + tiny_voice.am.arch.decoder_attn,
+                             pruned.am.arch.encoder_attn + pruned.am.arch.decoder_attn):
+        assert after.n_head == before.n_head and after.d_head == kept_count(before.d_head, 0.6)
+        assert after.temperature == before.temperature
+    rows = {row["group"]: row for row in manifest["changes"]}
+    assert all(len(block) == row["before"] - row["after"] for row in rows.values() if "removed" in row
+               for block in row["removed"])
+    assert manifest["config"]["target_params"] == 0.7 and "prune.target_params=0.7" in manifest["overrides"]
+    assert {"predicted_db", "db_before_recovery", "db_after_recovery"} <= set(manifest["metrics"])
+    assert "# Prune stage" in (pruned_dir / "report.md").read_text()
+
+
+def test_revert_gives_the_parent_back(pruned_dir, tiny_voice, cli, tmp_path):
+    assert cli("revert", pruned_dir, "--out", tmp_path / "parent").code == 0
+    restored = voice_tensors(load_checkpoint(tmp_path / "parent"))
+    original = voice_tensors(tiny_voice)
+    assert restored.keys() == original.keys() and all(torch.equal(restored[k], original[k]) for k in original)
+
+
+def test_stage_dir_synthesizes(pruned_dir, cli, tmp_path):
+    res = cli("synth", "--voice", pruned_dir, "--text", "今天天气很好。", "--out", tmp_path / "a.wav")
+    assert res.code == 0, res.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["prune.target_paramz=0.5"], "Could not override 'prune.target_paramz'"),
+    (["+prune.bogus=1"], "unknown recipe key prune.bogus"),
+    (["prune.target_params=1.5"], r"target_params must be in \(0, 1\]"),
+    (["prune.target_params=0"], r"target_params must be in \(0, 1\]"),
+    (["prune.protect=[am.nothing.here]"], "protect pattern 'am.nothing.here' matches no prunable layer"),
+    (["stray"], "unexpected argument 'stray'"),
+])
+def test_bad_recipes(cli, tmp_path, args, message):
+    import re
+
+    res = cli("prune", "--voice", TINY / "voices", "--out", tmp_path / "p", *args, *FAST)
+    assert res.code == 2 and re.search(message, res.stderr), res.stderr
+    assert not (tmp_path / "p").exists()
+
+
+def test_tampered_stage_dir_is_refused(pruned_dir, tmp_path, cli):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(pruned_dir, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["weights_sha256"] = "f" * 64
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    res = cli("synth", "--voice", copy, "--text", "你好。", "--out", tmp_path / "x.wav")
+    assert res.code == 2 and "manifest.json does not match its weights" in res.stderr
