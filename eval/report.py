@@ -7,40 +7,22 @@ so a failed or interrupted bench leaves no half-written output folder.
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from pathlib import Path
 
-from compress.audio_io import wav_bytes
-from compress.errors import InputError
+from compress.audio_io import atomic_directory, wav_bytes
 from eval import plots
 from eval.bench import BenchResult
 
 
-def check_out_dir(out: Path) -> Path:
-    out = Path(out)
-    if out.exists():
-        raise InputError(f"output already exists: {out} (choose a new --out)")
-    if not out.parent.is_dir():
-        raise InputError(f"output folder does not exist: {out.parent}")
-    return out
-
-
 def write_report(result: BenchResult, out: Path, samples: int) -> Path:
-    out = check_out_dir(out)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
+    with atomic_directory(out) as tmp:
         doc = result.document
         for run in doc["runs"]:
             run["samples"] = _write_samples(tmp, run["name"], result, samples)
         figures = plots.write_plots(tmp, result)
         (tmp / "bench.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         (tmp / "bench.md").write_text(markdown(doc, figures), encoding="utf-8")
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+    return Path(out)
 
 
 def _write_samples(tmp: Path, name: str, result: BenchResult, count: int) -> list[str]:

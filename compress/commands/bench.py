@@ -34,7 +34,8 @@ def bench(
     from eval import gate
     from eval.bench import run_bench
     from eval.config import load_config
-    from eval.report import check_out_dir, main_table, write_report
+    from compress.audio_io import check_new_directory
+    from eval.report import main_table, write_report
 
     overrides, paths = split_overrides(runs)
     if sentences is not None:
@@ -43,7 +44,7 @@ def bench(
         overrides = [o for o in overrides if not o.startswith("bench.sentences=")] + [f"bench.sentences={sentences}"]
     config = load_config(overrides)
     rules = gate.load_thresholds(check) if check is not None else None
-    out = check_out_dir(out if out is not None else _default_out())
+    out = check_new_directory(out if out is not None else _default_out())
     crossings = []
     with progress_bars(PHASES) as progress:
         result = run_bench(paths, config, reference, overrides, progress)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -33,7 +31,7 @@ def eval_voice(
     from compress.commands.progress import progress_bars
     from eval import inputs
     from eval.features import F0_METHODS
-    from eval.report import check_out_dir
+    from compress.audio_io import check_new_directory
     from eval.style_gate import check_styles, load_style_checks
     from eval.styles import measure_styles
 
@@ -43,7 +41,7 @@ def eval_voice(
         raise InputError(f"--f0-method must be one of {', '.join(F0_METHODS)}, got {f0_method!r}")
     checks = load_style_checks(check) if check is not None else None
     if out is not None:
-        check_out_dir(out)
+        check_new_directory(out)
     loaded = load_voice_for_cli(voice, voice_name)
     speaker_list = _names(speakers) or list(loaded.tables.speakers)
     emotion_list = _names(emotions)
@@ -88,17 +86,14 @@ def style_table(rows: list[dict]) -> str:
 
 
 def _write(out: Path, document: dict, table: str, failures: list[str]) -> None:
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
+    from compress.audio_io import atomic_directory
+
+    with atomic_directory(out) as tmp:
         (tmp / "styles.json").write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         body = f"# Styles of {document['voice']}\n\n{table}\n"
         if document["check"] is not None:
             body += "\n## Check\n\n" + ("\n".join(f"- {f}" for f in failures) if failures else "passed") + "\n"
         (tmp / "styles.md").write_text(body, encoding="utf-8")
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def register(app: typer.Typer) -> None:
