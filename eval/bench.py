@@ -82,7 +82,8 @@ def environment() -> dict:
     return {
         "python": platform.python_version(), "torch": torch.__version__,
         "machine": platform.machine(), "processor": _cpu_name(), "cpu_count": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(), "device": "cpu",
+        "torch_threads": torch.get_num_threads(), "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
+        "device": "cpu",
     }
 
 

@@ -21,7 +21,7 @@ class SpeedConfig:
     repeats: int = 3  # timed rounds over the sentences
     warmup: int = 1  # untimed rounds before them
     first_audio: bool = True  # time the first streamed chunk where compress.streaming exists
-    threads: int | None = 1  # torch intra-op threads while timing; null = torch's default (all cores)
+    threads: int | None = None  # torch intra-op threads while timing; null = torch's default (all cores)
 
     def __post_init__(self):
         _at_least("repeats", self.repeats, 1)
