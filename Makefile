@@ -10,14 +10,16 @@ setup: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 test: $(STAMP)
+	@# espeak-ng renders the demo voice's data; its tests skip with a reason where it is missing
+	@command -v espeak-ng >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq espeak-ng >/dev/null 2>&1; } || true
 	$(BIN)/python -m pytest tests
 
 demo: $(STAMP)
+	rm -rf out/demo
 	$(BIN)/sambert-compress demo --out out/demo
 
 # The default voice against itself (or the demo voice against its newest stage dir under
