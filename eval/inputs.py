@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from compress.errors import InputError, SymbolError
+from compress.errors import FrontendError, InputError, SymbolError
 from compress.models.symbols import EncodedSymbols, parse_tokens
 
 from eval import corpus
@@ -52,8 +52,8 @@ def from_text(sentences: list[corpus.Sentence], emotion: str | None, speaker: st
     for sentence in sentences:
         try:
             lines, warnings = text_to_lines(sentence.text, emotion, speaker)
-        except SymbolError as err:
-            raise SymbolError(f"sentence {sentence.id}: {err}") from None
+        except (SymbolError, FrontendError) as err:
+            raise type(err)(f"sentence {sentence.id}: {err}") from None
         items.append(BenchItem(sentence.id, sentence.domain, sentence.text, lines, warnings))
     return items
 

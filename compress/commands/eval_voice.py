@@ -17,10 +17,11 @@ def eval_voice(
         help="Voice dir, voices/ root or stage dir (default: the embedded demo voice).", show_default=False)] = None,
     texts: Annotated[Optional[Path], typer.Option(
         "--texts", help="Sentences: a text file (one per line), a corpus-style .tsv, or a .symbols file "
-                        "(default: the benchmark corpus).")] = None,
+                        "(default: the 50 sentences of the benchmark corpus).")] = None,
     sentences: Annotated[Optional[int], typer.Option("--sentences", help="Use only the first N sentences.")] = None,
     speakers: Annotated[Optional[str], typer.Option("--speakers", help="Comma-separated (default: all).")] = None,
-    emotions: Annotated[str, typer.Option("--emotions", help="Comma-separated emotions.")] = "neutral",
+    emotions: Annotated[str, typer.Option("--emotions", help="Comma-separated emotions.")] = (
+        "neutral,happy,calm,sad,energetic"),
     f0_method: Annotated[str, typer.Option("--f0-method", help="dio or harvest.")] = "dio",
     out: Annotated[Optional[Path], typer.Option("--out", help="Write styles.json and styles.md here.")] = None,
     check: Annotated[Optional[Path], typer.Option(
