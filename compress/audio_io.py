@@ -1,13 +1,11 @@
-"""Reading mels and writing WAVs and output folders, safely: bad input is a one-line error,
-and output appears only complete (written to a temporary path beside it, then renamed)."""
+"""Reading mels and writing WAVs, safely: bad input is a one-line error, and a WAV appears
+only complete (compress.files)."""
 
 from __future__ import annotations
 
-import contextlib
 import io
 import math
 import os
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -16,27 +14,7 @@ import soundfile as sf
 from scipy.signal import resample_poly
 
 from compress.errors import InputError
-
-
-def check_output_path(path: str | Path) -> Path:
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise InputError(f"output folder does not exist: {path.parent}")
-    if path.is_dir():
-        raise InputError(f"output path is a folder: {path}")
-    return path
-
-
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    path = check_output_path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+from compress.files import atomic_write_bytes, check_output_path, publish
 
 
 def resample(wav: np.ndarray, rate: int, target: int) -> np.ndarray:
@@ -118,30 +96,6 @@ class StreamingWavWriter:
     def __exit__(self, kind, value, traceback) -> None:
         self.file.close()
         if kind is None:
-            os.replace(self.tmp, self.path)
+            publish(self.tmp, self.path, 0o666)
         else:
             self.tmp.unlink(missing_ok=True)
-
-
-def check_new_directory(out_dir: str | Path) -> Path:
-    """An output folder must not exist yet, and its parent must."""
-    out_dir = Path(out_dir)
-    if out_dir.exists():
-        raise InputError(f"output already exists: {out_dir} (choose a new --out)")
-    if not out_dir.parent.is_dir():
-        raise InputError(f"output folder does not exist: {out_dir.parent}")
-    return out_dir
-
-
-@contextlib.contextmanager
-def atomic_directory(out_dir: str | Path):
-    """Yield a temporary folder beside `out_dir`; it becomes `out_dir` only if the block
-    finishes, so a failed run leaves nothing half-written behind."""
-    out_dir = check_new_directory(out_dir)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    try:
-        yield tmp
-        tmp.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise

@@ -20,7 +20,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
-from compress.audio_io import atomic_directory
+from compress.files import atomic_directory
 from compress.errors import VoiceLoadError
 from compress.manifest import upgrade
 from compress.models.arch import HifiGanArch, SambertArch

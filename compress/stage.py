@@ -41,11 +41,11 @@ class StageContext:
     recipe: dict
     overrides: list[str]
     seed: int = 0
-    progress: Callable[[str, float], None] | None = None  # (what, fraction done)
+    progress: Callable[[str, int, int], None] | None = None  # (phase, done, total)
 
-    def step(self, what: str, fraction: float) -> None:
+    def step(self, phase: str, done: int, total: int) -> None:
         if self.progress:
-            self.progress(what, fraction)
+            self.progress(phase, done, total)
 
 
 class Stage(Protocol):

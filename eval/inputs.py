@@ -35,13 +35,8 @@ class BenchItem:
 
 def text_to_lines(text: str, emotion: str | None, speaker: str) -> tuple[list[Tokens], list[str]]:
     """Chinese text -> token lines through `compress.frontend` (the one text->symbols step)."""
-    from eval.optional import optional_api
+    from compress.frontend import text_to_symbol_lines
 
-    text_to_symbol_lines = optional_api("compress.frontend", "text_to_symbol_lines")
-    if text_to_symbol_lines is None:
-        raise InputError(
-            "the Chinese frontend (compress.frontend) is not available in this build; bench on "
-            "symbols instead, e.g. bench.input=eval/data/reference.symbols") from None
     lines, warnings = text_to_symbol_lines(text, emotion=emotion or "neutral", speaker=speaker)
     parsed = [parse_tokens(line) if isinstance(line, str) else list(line) for line in lines]
     return parsed, [str(w) for w in warnings]

@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 STAGE = re.compile(r"^(\d+)-")
-SYMBOLS = Path(__file__).resolve().parent / "data" / "reference.symbols"
 
 
 def newest_stage(root: Path) -> Path | None:
@@ -25,17 +24,12 @@ def newest_stage(root: Path) -> Path | None:
 def regress_args(demo_out: Path = Path("out/demo")) -> tuple[list[str], str]:
     """(bench arguments, a note saying what is compared)."""
     from compress.models.voice_dir import default_voice
-    from eval.optional import optional_api
 
     voice = default_voice()
     stage = newest_stage(demo_out)
     runs = [str(voice), str(stage if stage is not None else voice)]
     note = f"regress: {voice.name} against {stage if stage is not None else 'itself'}"
-    args = runs
-    if optional_api("compress.frontend", "text_to_symbol_lines") is None:
-        args = runs + [f"bench.input={SYMBOLS}"]
-        note += f"; no frontend in this build, sentences from {SYMBOLS.name}"
-    return args, note
+    return runs, note
 
 
 def main() -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from compress.audio_io import atomic_directory, wav_bytes
+from compress.audio_io import wav_bytes
+from compress.files import atomic_directory
 from eval import plots
 from eval.bench import BenchResult
 

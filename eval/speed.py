@@ -29,10 +29,10 @@ class Calls:
 
 
 def streaming_api():
-    """`compress.streaming.stream` where this build has it, else None (first audio unmeasured)."""
-    from eval.optional import optional_api
+    """The streaming synthesizer whose first chunk times first audio (a seam for tests)."""
+    from compress.streaming import stream
 
-    return optional_api("compress.streaming", "stream")
+    return stream
 
 
 def can_stream(voice) -> bool:

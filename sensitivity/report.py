@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import numpy as np
 import torch
 
 import compress
-from compress.audio_io import atomic_directory
+from compress.files import atomic_directory
 from compress.checkpoint import voice_tensors, weights_sha256
 from compress.errors import InputError
 from compress.models.voice import Voice
@@ -171,12 +170,6 @@ def _json(data, compact: bool = False) -> str:
     return text + "\n"
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def check_out_dir(out: Path) -> Path:
     """The output folder must not exist; its parent is made when the report is written."""
     out = Path(out)
@@ -190,7 +183,6 @@ def write_report(out: Path, analysis: Analysis, report: dict, plots: bool = True
     out = check_out_dir(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_directory(out) as tmp:
-        tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private; a report is an ordinary folder
         images = []
         if plots:
             from sensitivity.plots import write_plots

@@ -8,7 +8,6 @@ import pytest
 import torch
 
 from compress.checkpoint import load_checkpoint, voice_tensors, weights_sha256
-from compress.errors import VoiceLoadError
 from compress.prune.surgery import remove
 from compress.prune.voice_groups import voice_groups
 from compress.stage import StageContext, StageRecord, revert, run_stage

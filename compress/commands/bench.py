@@ -34,7 +34,7 @@ def bench(
     from eval import gate
     from eval.bench import run_bench
     from eval.config import load_config
-    from compress.audio_io import check_new_directory
+    from compress.files import check_new_directory
     from eval.report import main_table, write_report
 
     overrides, paths = split_overrides(runs)

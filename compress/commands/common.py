@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -40,18 +39,3 @@ def console():
 
     return Console() if sys.stdout.isatty() else Console(width=200)
 
-
-@contextlib.contextmanager
-def progress_reporter(title: str):
-    """A (what, fraction) callback drawing one progress bar on stderr."""
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    columns = (TextColumn(f"{title}: {{task.description}}"), BarColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=False) as bar:
-        task = bar.add_task("starting", total=1.0)
-
-        def report(what: str, fraction: float) -> None:
-            bar.update(task, description=what, completed=min(max(fraction, 0.0), 1.0))
-
-        yield report

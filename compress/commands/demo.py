@@ -23,7 +23,8 @@ def demo(
     voice_name: VoiceNameOption = None,
 ) -> None:
     """Synthesize a few sentences with every speaker and emotion of the voice."""
-    from compress.audio_io import atomic_directory, check_new_directory, write_wav
+    from compress.audio_io import write_wav
+    from compress.files import atomic_directory, check_new_directory
     from compress.models.symbols import parse_tokens
     from compress.frontend import text_to_symbol_lines
     from compress.synthesis import encode_lines, synthesize

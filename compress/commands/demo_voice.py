@@ -25,7 +25,7 @@ def build(
     reuse_data: Annotated[bool, typer.Option("--reuse-data", help="Keep the data already in --work.")] = False,
 ) -> None:
     """Data (espeak-ng) -> acoustic model + vocoder training -> KAN-TTS voice dir."""
-    from compress.audio_io import check_new_directory
+    from compress.files import check_new_directory
     from compress.demo_voice.build import BuildConfig
     from compress.demo_voice.train import DemoTrainConfig
     from compress.demo_voice.voice_build import build_voice

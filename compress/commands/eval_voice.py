@@ -32,7 +32,7 @@ def eval_voice(
     from compress.commands.progress import progress_bars
     from eval import inputs
     from eval.features import F0_METHODS
-    from compress.audio_io import check_new_directory
+    from compress.files import check_new_directory
     from eval.style_gate import check_styles, load_style_checks
     from eval.styles import measure_styles
 
@@ -87,7 +87,7 @@ def style_table(rows: list[dict]) -> str:
 
 
 def _write(out: Path, document: dict, table: str, failures: list[str]) -> None:
-    from compress.audio_io import atomic_directory
+    from compress.files import atomic_directory
 
     with atomic_directory(out) as tmp:
         (tmp / "styles.json").write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

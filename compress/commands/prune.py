@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from compress.commands.common import VoiceNameOption, VoiceOption, load_voice_for_cli, note, progress_reporter
+from compress.commands.common import VoiceNameOption, VoiceOption, load_voice_for_cli, note
 
 
 def prune(
@@ -18,7 +18,7 @@ def prune(
     from_stage: Annotated[Optional[Path], typer.Option("--from", help="Prune a stage dir (same as --voice).")] = None,
 ) -> None:
     """Remove conv/FFN channels, head dimensions and LSTM units; recover by distillation."""
-    from compress.audio_io import check_new_directory
+    from compress.files import check_new_directory
     from compress.errors import InputError
     from compress.prune.config import PruneConfig
     from compress.prune.stage import PruneStage
@@ -34,7 +34,9 @@ def prune(
     config = build(PruneConfig, recipe.get("prune"), "prune")
     check_new_directory(out)
     loaded = load_voice_for_cli(from_stage or voice, voice_name)
-    with progress_reporter("pruning") as report:
+    from compress.commands.progress import progress_bars
+
+    with progress_bars() as report:
         ctx = StageContext(recipe=recipe, overrides=recipe_args, seed=config.seed, progress=report)
         path, pruned = run_stage(PruneStage(), loaded, config, ctx, out)
     note(f"wrote {path}: {pruned.parameter_count():,} parameters "

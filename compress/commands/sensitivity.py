@@ -59,41 +59,13 @@ def _run(voice, lines, symbols, config, recipe, overrides, out: Path) -> None:
 
     build_set = cal.from_symbols if symbols else cal.from_text
     calibration = build_set(voice, lines, config.sentences, config.speakers, config.emotions)
-    with _progress() as progress:
+    from compress.commands.progress import progress_bars
+
+    with progress_bars() as progress:
         analysis = analyze(voice, calibration, config, progress)
     report = build_report(analysis, voice, recipe, overrides)
     write_report(out, analysis, report, plots=config.plots)
     _print_summary(report, out)
-
-
-class _progress:
-    """Rich progress bars on stderr, one per step the library reports; when stderr is not a
-    terminal (a log file), a line at every tenth of a step instead."""
-
-    def __enter__(self):
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        console = Console(stderr=True)
-        self.live = console.is_terminal
-        self.bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                             TimeElapsedColumn(), console=console, disable=not self.live)
-        self.tasks: dict[str, int] = {}
-        self.logged: dict[str, int] = {}
-        self.bars.__enter__()
-        return self.update
-
-    def update(self, step: str, done: int, total: int) -> None:
-        if step not in self.tasks:
-            self.tasks[step] = self.bars.add_task(step, total=total)
-        self.bars.update(self.tasks[step], completed=done, total=total)
-        tenth = 10 * done // max(total, 1)
-        if not self.live and tenth > self.logged.get(step, 0):
-            self.logged[step] = tenth
-            note(f"{step}: {done}/{total}")
-
-    def __exit__(self, *exc) -> None:
-        self.bars.__exit__(*exc)
 
 
 def _print_summary(report: dict, out: Path) -> None:

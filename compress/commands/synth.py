@@ -27,7 +27,8 @@ def synth(
     voice_name: VoiceNameOption = None,
 ) -> None:
     """Synthesize speech with a voice (KAN-TTS dir or stage dir)."""
-    from compress.audio_io import check_output_path, read_mel, save_npy, write_wav
+    from compress.audio_io import read_mel, save_npy, write_wav
+    from compress.files import check_output_path
 
     given = [name for name, value in (("--text", text), ("--symbols", symbols),
                                       ("--symbols-file", symbols_file), ("--mel-in", mel_in)) if value is not None]

@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 import yaml
 
-from compress.audio_io import atomic_directory
+from compress.files import atomic_directory
 from compress.errors import ConfigMismatchError, VoiceLoadError
 from compress.models.arch import HifiGanArch, SambertArch
 from compress.models.hifigan import Generator

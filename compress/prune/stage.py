@@ -51,15 +51,13 @@ class PruneStage:
                                       EMOTIONS)
         measure = calibration.encoded(config.measure_sentences)
 
-        ctx.step("Taylor importance", 0.0)
         importance = taylor_importance(voice, groups, calibration.encoded(), config.passes, config.seed,
-                                       vocoder_sentences=config.measure_sentences)
+                                       vocoder_sentences=config.measure_sentences, progress=ctx.step)
         seconds["importance"] = time.perf_counter() - started
-        ctx.step("sensitivity curves", 0.2)
         candidates = [g for g in groups if g.kind != "heads" and g.name not in protected]
         measurer = Measurer(voice, measure, config.am_distance)
         curves = sensitivity_curves(voice, candidates, importance, measure, config.fractions, measurer=measurer,
-                                    progress=lambda what, done, n: ctx.step(what, 0.2 + 0.4 * done / n))
+                                    progress=ctx.step)
         seconds["curves"] = time.perf_counter() - started - sum(seconds.values())
         allocation = allocate(by_name, importance, curves, shapes, int(config.target_params * total),
                               config.head_dim_keep, protected, config.min_fraction)
@@ -67,26 +65,19 @@ class PruneStage:
         metrics = {"params_kept": pruned.parameter_count() / voice.parameter_count(),
                    "predicted_db": allocation.predicted_db,
                    "db_before_recovery": voice_distance(voice, pruned, measure)}
-        ctx.step("recovery", 0.6)
         if config.recovery.steps:
             texts = calib.read_lines(DISTILLATION_TEXT)[: config.recovery.sentences]
             student_data = calib.from_text(voice, texts, len(texts), list(voice.tables.speakers), EMOTIONS)
+            totals = {"acoustic": config.recovery.steps, "vocoder": config.recovery.voc_steps}
             logs = recover(pruned, voice, student_data.encoded(), config.recovery, _mel_fn(voice), config.seed,
-                           progress=lambda part, step, row: ctx.step(f"recovery ({part})", 0.6 + 0.35 * _done(
-                               part, step, config)))
+                           progress=lambda part, step, row: ctx.step(f"recovery ({part})", step, totals[part]))
             metrics["db_after_recovery"] = voice_distance(voice, pruned, measure)
             metrics["recovery"] = {part: {"seconds": round(log.seconds, 1), "rows": log.rows} for part, log in logs.items()}
         seconds["total"] = time.perf_counter() - started
         metrics["seconds"] = {k: round(v, 1) for k, v in seconds.items()}
         record = StageRecord(changes=changes(by_name, allocation, shapes, protected), metrics=metrics)
         record.report = markdown(voice, pruned, record, config, curves)
-        ctx.step("done", 1.0)
         return pruned, record
-
-
-def _done(part: str, step: int, config: PruneConfig) -> float:
-    am, voc = config.recovery.steps, config.recovery.voc_steps
-    return (step if part == "acoustic" else am + step) / max(1, am + voc)
 
 
 def _mel_fn(voice: Voice):

@@ -31,7 +31,7 @@ def test_output_depends_on_the_input_only():
     engine = espeak.Espeak.shared()
     first = engine.synthesize("ma1 ma1", "cmn-latn-pinyin+m3")
     low = engine.synthesize("ma1 ma1", "cmn-latn-pinyin+m3", pitch=20)
-    high = engine.synthesize("ni3 hao3", "cmn-latn-pinyin+f1", pitch=80)
+    engine.synthesize("ni3 hao3", "cmn-latn-pinyin+f1", pitch=80)
     again = engine.synthesize("ma1 ma1", "cmn-latn-pinyin+m3", pitch=50)
     assert not np.array_equal(first.audio, low.audio)
     np.testing.assert_array_equal(first.audio, again.audio)  # no state from the calls between

@@ -66,20 +66,7 @@ def test_encoding_applies_speaker_and_emotion(tiny_voice):
         inputs.encode_item(tiny_voice, item, "nobody", None)
 
 
-def test_text_without_frontend_is_a_clear_error():
-    from eval.optional import optional_api
-
-    if optional_api("compress.frontend", "text_to_symbol_lines") is not None:
-        pytest.skip("this build has the frontend")
-    with pytest.raises(InputError, match="frontend .* not available.*bench.input="):
-        inputs.load_items("corpus", 2, None, "F7")
-
-
 def test_every_corpus_text_goes_through_the_frontend(tiny_voice):
-    from eval.optional import optional_api
-
-    if optional_api("compress.frontend", "text_to_symbol_lines") is None:
-        pytest.skip("this build has no frontend")
     items, long = inputs.load_items("corpus", None, None, "F7", long_count=4)
     assert len(items) == 50 and len(long) == 4
     for item in items + long:

@@ -4,7 +4,6 @@ import logging
 import sqlite3
 from pathlib import Path
 
-import pytest
 
 from compress.frontend import segment
 

@@ -1,5 +1,4 @@
 import pytest
-import torch
 
 from compress.checkpoint import voice_tensors
 from compress.prune.allocate import allocate, kept_count, match_patterns, top_units

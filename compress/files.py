@@ -1,0 +1,70 @@
+"""Output files and folders that appear only complete: written to a temporary path beside
+their destination, then renamed. Standard library only, so any module can use it cheaply."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from compress.errors import InputError
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def publish(tmp: Path, final: Path, mode: int) -> None:
+    """Give a temp file or folder the permissions a normal create would (mkstemp and mkdtemp
+    make them private), then move it into place."""
+    os.chmod(tmp, mode & ~_umask())
+    os.replace(tmp, final)
+
+
+def check_output_path(path: str | Path) -> Path:
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise InputError(f"output folder does not exist: {path.parent}")
+    if path.is_dir():
+        raise InputError(f"output path is a folder: {path}")
+    return path
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    path = check_output_path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        publish(Path(tmp), path, 0o666)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def check_new_directory(out_dir: str | Path) -> Path:
+    """An output folder must not exist yet, and its parent must."""
+    out_dir = Path(out_dir)
+    if out_dir.exists():
+        raise InputError(f"output already exists: {out_dir} (choose a new --out)")
+    if not out_dir.parent.is_dir():
+        raise InputError(f"output folder does not exist: {out_dir.parent}")
+    return out_dir
+
+
+@contextlib.contextmanager
+def atomic_directory(out_dir: str | Path):
+    """Yield a temporary folder beside `out_dir`; it becomes `out_dir` only if the block
+    finishes, so a failed run leaves nothing half-written behind."""
+    out_dir = check_new_directory(out_dir)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    try:
+        yield tmp
+        publish(tmp, out_dir, 0o777)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
