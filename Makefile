@@ -18,9 +18,13 @@ test: $(STAMP)
 	@command -v espeak-ng >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq espeak-ng >/dev/null 2>&1; } || true
 	$(BIN)/python -m pytest tests
 
+# The main job on the embedded demo voice: samples of every speaker and emotion, a pruned
+# stage dir (with recovery), and the side-by-side benchmark of the two.
 demo: $(STAMP)
-	rm -rf out/demo
-	$(BIN)/sambert-compress demo --out out/demo
+	rm -rf out/demo && mkdir -p out/demo
+	$(BIN)/sambert-compress demo --out out/demo/samples
+	$(BIN)/sambert-compress prune --out out/demo/01-prune
+	$(BIN)/sambert-compress bench compress/voices/demo out/demo/01-prune --out out/demo/bench
 
 # The default voice against itself (or the demo voice against its newest stage dir under
 # out/demo), a few sentences, the default gate: exits non-zero naming every crossing.

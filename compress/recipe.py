@@ -79,7 +79,12 @@ def _coerce(value, hint, where: str):
         if value is None and type(None) in args:
             return None
         inner = [a for a in args if a is not type(None)]
-        return _coerce(value, inner[0], where)
+        for option in inner[:-1]:  # the first member the value fits; the last one's error otherwise
+            try:
+                return _coerce(value, option, where)
+            except RecipeError:
+                continue
+        return _coerce(value, inner[-1], where)
     if dataclasses.is_dataclass(hint):
         if not isinstance(value, dict):
             raise RecipeError(f"{where} must be a mapping, got {value!r}")

@@ -61,15 +61,17 @@ class PostnetStream:
         return mel[0]
 
 
-def stream(voice: Voice, symbols: EncodedSymbols, speed: float = 1.0) -> Iterator[np.ndarray]:
+def stream(voice: Voice, symbols: EncodedSymbols, speed: float = 1.0,
+           durations: np.ndarray | None = None) -> Iterator[np.ndarray]:
     """Yield float32 waveform chunks of one sub-sentence as soon as each is ready."""
-    for _, wav in stream_with_mel(voice, symbols, speed):
+    for _, wav in stream_with_mel(voice, symbols, speed, durations):
         yield wav
 
 
-def stream_with_mel(voice: Voice, symbols: EncodedSymbols,
-                    speed: float = 1.0) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Like `stream`, with each chunk's mel frames: (mel (k, n_mels), wav (k * hop,))."""
+def stream_with_mel(voice: Voice, symbols: EncodedSymbols, speed: float = 1.0,
+                    durations: np.ndarray | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Like `stream`, with each chunk's mel frames: (mel (k, n_mels), wav (k * hop,)).
+    `durations` (frames per token) fixes the durations instead of predicting them."""
     if not voice.vocoder.arch.causal:
         raise InputError("streaming needs a causal vocoder; this voice's vocoder is not causal")
     if speed <= 0:
@@ -77,7 +79,8 @@ def stream_with_mel(voice: Voice, symbols: EncodedSymbols,
     am, r = voice.am, voice.am.r
     with torch.inference_mode():
         ling, emo, spk = (torch.from_numpy(a)[None] for a in (symbols.ling, symbols.emotion, symbols.speaker))
-        memory, frames, out = am.prepare(ling, emo, spk, speed=speed)
+        fixed = None if durations is None else torch.as_tensor(durations, dtype=torch.long)[None]
+        memory, frames, out = am.prepare(ling, emo, spk, fixed, speed=speed)
         post = PostnetStream(am.mel_postnet, frames, memory.shape[1] * r, am.arch.num_mels)
         vocoder_state: dict = {}
         pending, target = [], FIRST_CHUNK_FRAMES

@@ -55,11 +55,13 @@ def vocode(voice: Voice, mel: np.ndarray | torch.Tensor) -> np.ndarray:
     return voice.vocoder(mel.T[None]).reshape(-1).numpy()
 
 
-def synthesize(voice: Voice, encoded: list[EncodedSymbols], speed: float = 1.0) -> Synthesis:
+def synthesize(voice: Voice, encoded: list[EncodedSymbols], speed: float = 1.0,
+               durations: list[np.ndarray] | None = None) -> Synthesis:
+    """Every sub-sentence, joined by short silences; `durations` (one array per line) fixes them."""
     gap = np.zeros(int(round(SENTENCE_GAP_S * voice.sample_rate)), dtype=np.float32)
     waves, mels, outputs = [], [], []
     for index, symbols in enumerate(encoded):
-        out = acoustic(voice, symbols, speed)
+        out = acoustic(voice, symbols, speed, None if durations is None else durations[index])
         outputs.append(out)
         mels.append(out.mel.numpy())
         if index:

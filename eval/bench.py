@@ -60,7 +60,8 @@ def run_bench(paths: list, config: BenchConfig, reference: str | None = None,
     records = [_new_record(run, run is ref) for run in runs]
     audio = _quality_pass(runs, ref_index, encoded, config, records, progress)
     _count_macs(runs, encoded, config, records, progress)
-    _time_runs(runs, ref_index, items, encoded, speaker, config, records, progress)
+    _time_runs(runs, ref_index, items, encoded, speaker, config, records, progress,
+               _timing_durations(config.speed.durations, audio[ref_index], encoded[ref_index]))
     _probe_memory(runs, items, speaker, config, records, progress)
     _styles(runs, items, speaker, config, records, progress)
     _stability(runs, long_items, speaker, config, records, progress)
@@ -218,14 +219,24 @@ def _count_macs(runs, encoded, config, records, progress) -> None:
         progress("macs", k + 1, len(runs))
 
 
-def _time_runs(runs, ref_index, items, encoded, speaker, config, records, progress) -> None:
+def _timing_durations(choice, ref_audio: RunAudio, ref_encoded: list) -> list | None:
+    """Durations every run is timed on (per item, per line), or None for their own."""
+    if choice == "own":
+        return None
+    if choice == "reference":
+        return [rendered.durations for rendered in ref_audio.free]
+    return [[np.full(len(line.ling), choice, dtype=np.int64) for line in item] for item in ref_encoded]
+
+
+def _time_runs(runs, ref_index, items, encoded, speaker, config, records, progress, durations) -> None:
     sc, tc = config.speed, config.throughput
     voices = [run.voice for run in runs]
     with speed.torch_threads(sc.threads) as threads:
-        calls = speed.interleaved(voices, encoded, sc.repeats, sc.warmup, sc.first_audio, progress)
+        calls = speed.interleaved(voices, encoded, sc.repeats, sc.warmup, sc.first_audio, progress, durations)
     streaming = sc.first_audio and speed.streaming_api() is not None
     for k in range(len(runs)):
-        records[k]["speed"] = {**speed.summarize(calls[k], calls[ref_index], streaming), "torch_threads": threads}
+        records[k]["speed"] = {**speed.summarize(calls[k], calls[ref_index], streaming), "torch_threads": threads,
+                               "durations": sc.durations}
     rates = None
     if tc.concurrency:
         lines = [item.lines for item in items]

@@ -22,8 +22,14 @@ class SpeedConfig:
     warmup: int = 1  # untimed rounds before them
     first_audio: bool = True  # time the first streamed chunk where compress.streaming exists
     threads: int | None = None  # torch intra-op threads while timing; null = torch's default (all cores)
+    # "reference": every run on the reference's durations; "own": predicted; N: N frames per token
+    durations: int | str = "reference"
 
     def __post_init__(self):
+        if self.durations not in ("reference", "own") and not (
+                isinstance(self.durations, int) and not isinstance(self.durations, bool) and self.durations >= 1):
+            raise ValueError(f"durations must be 'reference', 'own' or frames per token (>= 1), "
+                             f"got {self.durations!r}")
         _at_least("repeats", self.repeats, 1)
         _at_least("warmup", self.warmup, 0)
         if self.threads is not None:

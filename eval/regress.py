@@ -2,8 +2,7 @@
 
 The default voice against itself (a self-check of the instrument and a gate that must pass), or,
 when `make demo` has written stage dirs under out/demo, the default voice against the newest
-stage dir. Without a Chinese frontend in the build the sentences come from
-eval/data/reference.symbols instead of the corpus; the choice is printed on stderr.
+stage dir; the choice is printed on stderr.
 """
 
 from __future__ import annotations

@@ -156,6 +156,14 @@ def gate_section(doc: dict) -> list[str]:
     return lines
 
 
+def _durations_note(choice) -> str:
+    if choice == "own":
+        return "each run on its own predicted durations. "
+    held = "the reference's phone durations" if choice == "reference" else f"{choice} frames per token"
+    return (f"every run on {held}, so that the runs do the same work (the duration predictor runs "
+            "teacher-forced; `bench.speed.durations=own` times predicted durations). ")
+
+
 def markdown(doc: dict, figures: list[str]) -> str:
     env, inp, cfg = doc["environment"], doc["inputs"], doc["config"]
     streaming = any(r["speed"].get("first_audio_mode") for r in doc["runs"])
@@ -166,9 +174,10 @@ def markdown(doc: dict, figures: list[str]) -> str:
         f"{cfg['speed']['repeats']} timed rounds after {cfg['speed']['warmup']} warm-up, interleaved across "
         f"runs, {doc['runs'][0]['speed'].get('torch_threads')} torch threads · reference: {doc['reference']}", "",
         *main_table(doc), "",
-        "Full sentence: symbols in hand to the whole waveform (the text frontend is not timed). "
-        "First audio: " + ("to the first streamed chunk." if streaming else
-                           "— (compress.streaming is not in this build, so it is not measured).") +
+        "Full sentence: symbols in hand to the whole waveform (the text frontend is not timed), "
+        + _durations_note(cfg["speed"].get("durations", "own"))
+        + "First audio: " + ("to the first streamed chunk." if streaming else
+                             "— (no run has a causal vocoder, so it is not measured).") +
         " Ratios are medians of side-by-side ratios per sentence and round (in brackets: their interquartile "
         "range, the noise of the machine). MCD, F0 RMSE, PESQ and STOI compare "
         "each run with the reference on the reference's phone durations; DNSMOS is P.808 of the run's own "

@@ -40,23 +40,24 @@ def can_stream(voice) -> bool:
     return bool(getattr(getattr(voice.vocoder, "arch", None), "causal", True))
 
 
-def time_full(voice, encoded: list) -> tuple[float, float]:
-    """(seconds to synthesize the whole sentence, seconds of audio)."""
+def time_full(voice, encoded: list, durations: list | None = None) -> tuple[float, float]:
+    """(seconds to synthesize the whole sentence, seconds of audio); `durations` fixes them."""
     start = time.perf_counter()
-    result = synthesis.synthesize(voice, encoded)
+    result = synthesis.synthesize(voice, encoded, durations=durations)
     return time.perf_counter() - start, len(result.wav) / result.sample_rate
 
 
-def time_first_audio(stream, voice, encoded: list) -> float:
+def time_first_audio(stream, voice, encoded: list, durations: list | None = None) -> float:
     """Seconds from the request to the first streamed chunk; the stream is then drained."""
+    fixed = durations or [None] * len(encoded)
     start = time.perf_counter()
-    chunks = stream(voice, encoded[0])
+    chunks = stream(voice, encoded[0], durations=fixed[0])
     next(iter(chunks))
     first = time.perf_counter() - start
     for _ in chunks:
         pass
-    for symbols in encoded[1:]:
-        for _ in stream(voice, symbols):
+    for symbols, line_durations in zip(encoded[1:], fixed[1:]):
+        for _ in stream(voice, symbols, durations=line_durations):
             pass
     return first
 
@@ -76,8 +77,11 @@ def torch_threads(count: int | None):
 
 
 def interleaved(voices: list, encoded: list[list[list]], repeats: int, warmup: int,
-                first_audio: bool, progress=None) -> list[Calls]:
-    """Time every run on every item; encoded[run][item] is that item's encoded lines."""
+                first_audio: bool, progress=None, durations: list[list] | None = None) -> list[Calls]:
+    """Time every run on every item; encoded[run][item] is that item's encoded lines.
+
+    `durations[item]` (one array per line) makes every run render the same frames, so that
+    the ratios compare the same work; None lets each run predict its own."""
     stream = streaming_api() if first_audio else None
     streams = [stream if stream is not None and can_stream(v) else None for v in voices]
     n_runs, n_items = len(voices), len(encoded[0])
@@ -88,12 +92,13 @@ def interleaved(voices: list, encoded: list[list[list]], repeats: int, warmup: i
         for item in range(n_items):
             for k in range(n_runs):
                 run = (k + max(rnd, 0)) % n_runs
-                full, audio = time_full(voices[run], encoded[run][item])
+                fixed = None if durations is None else durations[item]
+                full, audio = time_full(voices[run], encoded[run][item], fixed)
                 if rnd >= 0:
                     calls[run].full_s[(rnd, item)] = full
                     calls[run].audio_s[(rnd, item)] = audio
                 if streams[run] is not None:
-                    first = time_first_audio(streams[run], voices[run], encoded[run][item])
+                    first = time_first_audio(streams[run], voices[run], encoded[run][item], fixed)
                     if rnd >= 0:
                         calls[run].first_s[(rnd, item)] = first
                 done += 1

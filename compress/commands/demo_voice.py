@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from compress.commands.common import note
+from compress.commands.common import VoiceOption, load_voice_for_cli, note
 
 app = typer.Typer(help="Build the embedded demo voice from scratch (espeak-ng data, training).",
                   no_args_is_help=True)
@@ -78,6 +78,34 @@ def plot(
     config = dataset.load_config(data_dir)
     utt = dataset.load_utterance(data_dir, utt_id)
     print(plot_utterance(utt, dataset.load_stats(data_dir), out, config.frame_seconds))
+
+
+@app.command()
+def compare(
+    text: Annotated[str, typer.Argument(help="A Chinese sentence.")],
+    out: Annotated[Path, typer.Argument(help="PNG to write.")],
+    voice: VoiceOption = None,
+    speaker: Annotated[str, typer.Option(help="Demo speaker (zhiyan or zhibei).")] = "zhiyan",
+    emotion: Annotated[str, typer.Option(help="Emotion.")] = "neutral",
+) -> None:
+    """Spectrogram of one sentence from espeak-ng (what the voice learned from) above the voice's."""
+    import numpy as np
+
+    from compress.audio.config import FeatureConfig
+    from compress.demo_voice.build import render_text
+    from compress.demo_voice.figures import plot_comparison
+    from compress.frontend import text_to_symbol_lines
+    from compress.models.symbols import parse_tokens
+    from compress.synthesis import encode_lines, synthesize
+
+    loaded = load_voice_for_cli(voice, None)
+    config = FeatureConfig.from_kantts(loaded.audio.raw)
+    espeak = np.concatenate(render_text(text, speaker, emotion, config))
+    lines, _ = text_to_symbol_lines(text, emotion, speaker=speaker, speakers=list(loaded.tables.speakers))
+    ours = synthesize(loaded, encode_lines(loaded, [parse_tokens(line) for line in lines])).wav
+    title = f"{text} ({speaker}, {emotion})"
+    print(plot_comparison({"espeak-ng (training data)": espeak, f"{loaded.source.name} voice": ours},
+                          config, title, out))
 
 
 def _progress(stage: str, done: int, total: int) -> None:

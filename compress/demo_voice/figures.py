@@ -59,3 +59,30 @@ def _cjk_font():
         if any(key in font.name for key in ("Noto Sans CJK", "WenQuanYi", "Droid Sans Fallback", "AR PL")):
             return font_manager.FontProperties(fname=font.fname)
     return None
+
+
+def plot_comparison(waves: dict[str, np.ndarray], config, title: str, path: str | Path) -> Path:
+    """Log-mel spectrograms of the same sentence stacked on one time axis: label -> waveform."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from compress.audio.spectral import log_mel
+
+    mels = {label: log_mel(wav, config) for label, wav in waves.items()}
+    seconds = max(len(m) for m in mels.values()) * config.frame_seconds
+    fig, axes = plt.subplots(len(mels), 1, figsize=(12, 2.6 * len(mels)), sharex=True, squeeze=False)
+    for ax, (label, mel) in zip(axes[:, 0], mels.items()):
+        ax.imshow(mel.T, origin="lower", aspect="auto", cmap="magma",
+                  extent=(0, len(mel) * config.frame_seconds, 0, mel.shape[1]))
+        ax.set_xlim(0, seconds)
+        ax.set_ylabel("mel bin")
+        ax.set_title(label, fontsize=9, loc="left")
+    axes[-1, 0].set_xlabel("seconds")
+    fig.suptitle(title, fontproperties=_cjk_font(), fontsize=10)
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path

@@ -4,8 +4,12 @@ Attention heads are cut to a fixed share of their dimension (every head, same co
 by importance inside the head). Every other group gets a fraction from its sensitivity
 curve (quality change in dB against fraction pruned): starting from nothing pruned, the
 allocator repeatedly advances the group whose next curve point costs the least quality per
-parameter removed, until the voice's exact parameter count reaches the target. Curves are
+unit of cost removed, until the voice's exact parameter count reaches the target. Curves are
 treated as additive: the predicted loss of a plan is the sum of its groups' curve values.
+
+The cost of a plan is its parameter count, or, with `weights` (per tensor, per element),
+any weighted count: the prune stage mixes parameters with multiply-accumulates per second
+of audio (cost.py), so that a step that saves compute counts as well as one that saves size.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from dataclasses import dataclass
 import torch
 
 from compress.prune.groups import UnitGroup
-from compress.prune.surgery import Plan, PruneError, planned_parameters
+from compress.prune.surgery import Plan, PruneError, planned_cost, planned_parameters
 
 Curve = list[tuple[float, float]]  # (fraction pruned, quality change in dB), fractions ascending
 
@@ -67,11 +71,13 @@ class Allocation:
 
 def allocate(groups: dict[str, UnitGroup], importance: dict[str, list[list[float]]], curves: dict[str, Curve],
              shapes: dict[str, torch.Size], target_params: int, head_keep: float,
-             protected: set[str], floors: dict[str, float] | None = None) -> Allocation:
+             protected: set[str], floors: dict[str, float] | None = None,
+             weights: dict[str, float] | None = None) -> Allocation:
     """A plan that brings the voice to at most `target_params` parameters, if it can.
 
     `floors` (group kind -> fraction) start every unprotected group of that kind at the
-    first curve point that prunes at least that fraction, whatever the target."""
+    first curve point that prunes at least that fraction, whatever the target. `weights`
+    (tensor name -> cost per element) rank the steps; None ranks by parameters."""
     plan: Plan = {}
     for name, group in groups.items():
         if group.kind == "heads" and name not in protected:
@@ -95,15 +101,17 @@ def allocate(groups: dict[str, UnitGroup], importance: dict[str, list[list[float
             if step is None:
                 continue
             entry, (fraction, db) = step
-            after = planned_parameters(groups, {**plan, name: entry}, shapes)
+            touched = {m.param for m in groups[name].members}
+            saved = (planned_cost(groups, plan, shapes, weights, touched)
+                     - planned_cost(groups, {**plan, name: entry}, shapes, weights, touched))
             loss = max(db - taken.get(name, (0.0, 0.0))[1], 0.0)
-            ratio = (loss + 1e-9) / max(params - after, 1)
+            ratio = (loss + 1e-9) / max(saved, 1e-12)
             if ratio < best_ratio:
-                best, best_ratio = (name, entry, after, (fraction, db)), ratio
+                best, best_ratio = (name, entry, (fraction, db)), ratio
         if best is None:
             raise PruneError(f"cannot reach {target_params} parameters: every unprotected layer is at its "
                              f"largest pruning fraction ({params} parameters left)")
-        name, entry, params, taken[name] = best
+        name, entry, taken[name] = best
         plan[name] = _trim_overshoot(groups, importance, plan, name, entry, shapes, target_params)
         params = planned_parameters(groups, plan, shapes)
         level[name] += 1

@@ -13,6 +13,9 @@ AM_DISTANCES = ("mel", "wave")
 class PruneConfig:
     target_params: float = 0.62  # fraction of the voice's parameters kept
     head_dim_keep: float = 0.6  # share of every head's dimension kept (all heads stay)
+    # how much compute counts beside size when ranking steps: 0 = parameters only (cost.py)
+    macs_weight: float = 1.0
+    rate_frames_per_token: int | None = None  # fixed durations when measuring compute; null = the voice's
     protect: list[str] = field(default_factory=list)  # group names or regexes never pruned
     # least fraction pruned per group kind (ffn, lstm, fsmn_memory, prenet, conv), whatever the target
     min_fraction: dict[str, float] = field(default_factory=lambda: {"lstm": 0.25})
@@ -29,6 +32,10 @@ class PruneConfig:
             raise ValueError(f"target_params must be in (0, 1], got {self.target_params}")
         if not 0 < self.head_dim_keep <= 1:
             raise ValueError(f"head_dim_keep must be in (0, 1], got {self.head_dim_keep}")
+        if self.macs_weight < 0:
+            raise ValueError(f"macs_weight must be >= 0, got {self.macs_weight}")
+        if self.rate_frames_per_token is not None and self.rate_frames_per_token < 1:
+            raise ValueError(f"rate_frames_per_token must be >= 1, got {self.rate_frames_per_token}")
         if self.calibration_sentences < 1 or not 1 <= self.measure_sentences <= self.calibration_sentences:
             raise ValueError("calibration_sentences >= 1 and 1 <= measure_sentences <= calibration_sentences")
         if self.passes < 1:

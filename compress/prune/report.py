@@ -36,6 +36,9 @@ def markdown(parent, pruned, record, config, curves: dict) -> str:
         f"Parameters: {parent.parameter_count():,} -> {pruned.parameter_count():,} "
         f"(kept {m['params_kept']:.3f}, target {config.target_params}); every attention head kept at "
         f"{config.head_dim_keep:.0%} of its dimension (rounded half up).", "",
+        f"Multiply-accumulates per second of audio: kept {m['macs_kept']:.3f} (counted per operator on the "
+        f"parent's measure sentences; steps ranked by quality loss per share of parameters "
+        f"+ {config.macs_weight} x share of MACs removed).", "",
         f"Spectral change against the parent (dB, parent's durations): predicted {m['predicted_db']:.2f}, "
         f"measured {m['db_before_recovery']:.2f} before recovery"
         + (f", {m['db_after_recovery']:.2f} after {config.recovery.steps} + {config.recovery.voc_steps} "

@@ -20,6 +20,7 @@ from compress.checkpoint import voice_tensors
 from compress.models.voice import Voice
 from compress.prune.allocate import allocate, match_patterns
 from compress.prune.config import PruneConfig
+from compress.prune.cost import element_weights, macs_per_second, usage_rates
 from compress.prune.recovery import recover
 from compress.prune.report import changes, markdown
 from compress.prune.surgery import remove
@@ -59,10 +60,14 @@ class PruneStage:
         curves = sensitivity_curves(voice, candidates, importance, measure, config.fractions, measurer=measurer,
                                     progress=ctx.step)
         seconds["curves"] = time.perf_counter() - started - sum(seconds.values())
+        rates = usage_rates(voice, measure, config.rate_frames_per_token)
         allocation = allocate(by_name, importance, curves, shapes, int(config.target_params * total),
-                              config.head_dim_keep, protected, config.min_fraction)
+                              config.head_dim_keep, protected, config.min_fraction,
+                              element_weights(rates, shapes, config.macs_weight))
         pruned = remove(voice, by_name, allocation.plan)
+        pruned_shapes = {k: t.shape for k, t in voice_tensors(pruned).items()}
         metrics = {"params_kept": pruned.parameter_count() / voice.parameter_count(),
+                   "macs_kept": macs_per_second(rates, pruned_shapes) / macs_per_second(rates, shapes),
                    "predicted_db": allocation.predicted_db,
                    "db_before_recovery": voice_distance(voice, pruned, measure)}
         if config.recovery.steps:

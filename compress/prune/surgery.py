@@ -41,7 +41,11 @@ def check_plan(groups: dict[str, UnitGroup], plan: Plan) -> None:
 
 
 def removed_units(group: UnitGroup, kept: list[list[int]]) -> list[list[int]]:
-    return [[u for u in range(group.block_size) if u not in set(block)] for block in kept]
+    removed = []
+    for block in kept:
+        keep = set(block)
+        removed.append([u for u in range(group.block_size) if u not in keep])
+    return removed
 
 
 def unit_cost(group: UnitGroup, shapes: dict[str, torch.Size]) -> int:
@@ -74,7 +78,8 @@ def selections(groups: dict[str, UnitGroup], plan: Plan,
     for name, kept in plan.items():
         gone = removed_units(groups[name], kept)
         for member in groups[name].members:
-            dropped[member.param][member.dim].update(member.indices(gone))
+            if member.param in shapes:
+                dropped[member.param][member.dim].update(member.indices(gone))
     return {
         param: {dim: [i for i in range(shapes[param][dim]) if i not in gone] for dim, gone in dims.items()}
         for param, dims in dropped.items()
@@ -99,8 +104,18 @@ def remove(voice: Voice, groups: dict[str, UnitGroup], plan: Plan) -> Voice:
 
 def planned_parameters(groups: dict[str, UnitGroup], plan: Plan, shapes: dict[str, torch.Size]) -> int:
     """Exact parameter count after removal, from shapes alone (no tensors are built)."""
+    return int(planned_cost(groups, plan, shapes))
+
+
+def planned_cost(groups: dict[str, UnitGroup], plan: Plan, shapes: dict[str, torch.Size],
+                 weights: dict[str, float] | None = None, only: set[str] | None = None) -> float:
+    """Sum over tensors (or the tensors in `only`) of elements left after removal x the
+    tensor's weight (default 1)."""
+    if only is not None:  # just the plan entries that touch those tensors
+        plan = {n: kept for n, kept in plan.items() if any(m.param in only for m in groups[n].members)}
+        shapes = {k: s for k, s in shapes.items() if k in only}
     chosen = selections(groups, plan, shapes)
-    total = 0
+    total = 0.0
     for param, shape in shapes.items():
         dims = list(shape)
         for dim, index in chosen.get(param, {}).items():
@@ -108,5 +123,5 @@ def planned_parameters(groups: dict[str, UnitGroup], plan: Plan, shapes: dict[st
         count = 1
         for d in dims:
             count *= d
-        total += count
+        total += count * (1.0 if weights is None else weights.get(param, 0.0))
     return total

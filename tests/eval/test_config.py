@@ -18,14 +18,22 @@ def test_presets():
     assert load_config(["bench=none"]).enabled is False
 
 
+def test_timing_durations_choices():
+    assert load_config([]).speed.durations == "reference"
+    assert load_config(["bench.speed.durations=own"]).speed.durations == "own"
+    assert load_config(["bench.speed.durations=8"]).speed.durations == 8
+
+
 @pytest.mark.parametrize("override, message", [
     ("bench.sentense=3", "unknown recipe key bench.sentense; valid keys: "),
-    ("bench.speed.repeat=3", "unknown recipe key bench.speed.repeat; valid keys: first_audio, repeats, threads"),
+    ("bench.speed.repeat=3", "unknown recipe key bench.speed.repeat; valid keys: durations, first_audio, repeats, threads"),
     ("bench.speed.threads=0", "threads must be at least 1"),
     ("bench.throughput.mode=fork", "mode must be one of process, thread"),
     ("bench.quality.f0_method=yin", "f0_method must be one of dio, harvest"),
     ("bench.sentences=0", "sentences must be at least 1"),
     ("bench.throughput.burst_s=0", "burst_s must be positive"),
+    ("bench.speed.durations=0", "durations must be 'reference', 'own' or frames per token"),
+    ("bench.speed.durations=fast", "durations must be 'reference', 'own' or frames per token"),
 ])
 def test_errors_name_the_key(override, message):
     with pytest.raises(RecipeError, match=message):

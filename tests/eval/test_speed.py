@@ -20,7 +20,7 @@ def test_paired_ratio_uses_matching_calls_only():
 def test_interleaving_order(monkeypatch):
     order = []
 
-    def fake_full(voice, encoded):
+    def fake_full(voice, encoded, durations=None):
         order.append((voice, encoded))
         return 0.1, 1.0
 
@@ -39,7 +39,7 @@ def test_first_audio_is_timed_to_the_first_chunk(tiny_voice, monkeypatch):
 
     drained = []
 
-    def stand_in(voice, symbols, speed=1.0):
+    def stand_in(voice, symbols, speed=1.0, durations=None):
         wav = synthesis.synthesize(voice, [symbols]).wav
         yield wav[: len(wav) // 2]
         drained.append(True)
@@ -52,6 +52,25 @@ def test_first_audio_is_timed_to_the_first_chunk(tiny_voice, monkeypatch):
     assert drained == [True] and list(calls[0].first_s) == [(0, 0)]
     summary = speed.summarize(calls[0], calls[0], streaming=True)
     assert summary["first_audio_mode"] == "stream" and summary["first_audio_ratio"] == 1.0
+
+
+def test_held_durations_make_every_run_render_the_same_frames(tiny_voice):
+    """Timing on the reference's durations: the streamed and whole renders have exactly the
+    frames those durations give, whatever the voice would have predicted."""
+    from compress.streaming import stream
+    from compress.synthesis import SENTENCE_GAP_S
+
+    item = inputs.read_symbols_file(SYMBOLS)[0]
+    encoded = inputs.encode_item(tiny_voice, item, None, None)
+    held = [np.full(len(line.ling), 3, dtype=np.int64) for line in encoded]
+    calls = speed.interleaved([tiny_voice, tiny_voice], [[encoded], [encoded]], repeats=1, warmup=0,
+                              first_audio=True, durations=[held])
+    hop, rate = tiny_voice.vocoder.arch.hop, tiny_voice.sample_rate
+    frames = sum(int(d.sum()) for d in held)
+    expected = (frames * hop + (len(encoded) - 1) * int(round(SENTENCE_GAP_S * rate))) / rate
+    assert calls[0].audio_s[(0, 0)] == pytest.approx(expected) == calls[1].audio_s[(0, 0)]
+    streamed = np.concatenate(list(stream(tiny_voice, encoded[0], durations=held[0])))
+    assert len(streamed) == int(held[0].sum()) * hop
 
 
 def test_without_streaming_first_audio_is_null_not_guessed(tiny_voice, monkeypatch):
