@@ -80,9 +80,17 @@ def plot_comparison(waves: dict[str, np.ndarray], config, title: str, path: str 
         ax.set_ylabel("mel bin")
         ax.set_title(label, fontsize=9, loc="left")
     axes[-1, 0].set_xlabel("seconds")
-    fig.suptitle(title, fontproperties=_cjk_font(), fontsize=10)
+    font = _cjk_font()  # without one, Chinese would print as boxes: keep the rest of the title
+    fig.suptitle(title if font else "".join(c for c in title if c.isascii()).strip(), fontproperties=font,
+                 fontsize=10)
     fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=100)
+    import io
+
+    from compress.files import atomic_write_bytes
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
     plt.close(fig)
+    path = Path(path)
+    atomic_write_bytes(path, buffer.getvalue())
     return path

@@ -18,7 +18,8 @@ _CKPT_NAME = re.compile(r"^checkpoint_(\d+)\.pth$")
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 _REPO_DIR = _PACKAGE_DIR.parent
 
-# The embedded default voice; until it is trained, the tiny random-weight fixture.
+# The embedded default voice (trained in-house, see compress/demo_voice); the tiny random-weight
+# fixture stands in only in a checkout without it.
 DEMO_VOICE = _PACKAGE_DIR / "voices" / "demo"
 FIXTURE_VOICE = _REPO_DIR / "tests" / "fixtures" / "kantts-tiny" / "voices" / "refvoice"
 

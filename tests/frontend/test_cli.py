@@ -22,10 +22,10 @@ def test_symbols_default_format_and_speaker(cli):
     assert result.code == 0, result.stderr
     lines = result.stdout.splitlines()
     assert [line.split("\t")[0] for line in lines] == ["1", "2"]
-    tables = SymbolTables.build(["F7", "M7"])
+    tables = SymbolTables.build(["zhiyan", "zhibei"])
     for line in lines:
         tokens = parse_tokens(line)
-        assert {t[5] for t in tokens} == {"F7"}  # the default voice's first speaker
+        assert {t[5] for t in tokens} == {"zhiyan"}  # the default (demo) voice's first speaker
         encode(tables, tokens)
 
 
@@ -67,7 +67,7 @@ def test_stdin_invalid_utf8(cli, monkeypatch):
     (["   "], "the text is empty"),
     (["😀★"], "nothing speakable"),
     (["你好", "--emotion", "grumpy"], "unknown emotion 'grumpy'; accepted: happy, calm, sad"),
-    (["你好", "--speaker", "zhiyan"], "unknown speaker 'zhiyan'; accepted: F7, M7"),
+    (["你好", "--speaker", "F7"], "unknown speaker 'F7'; accepted: zhiyan, zhibei"),
     (["你好", "--voice", "/nonexistent"], "voice path does not exist"),
 ])
 def test_bad_input_is_one_line_error(cli, args, message):
