@@ -1,5 +1,6 @@
 """Output files and folders that appear only complete: written to a temporary path beside
-their destination, then renamed. Standard library only, so any module can use it cheaply."""
+their destination, then renamed; and the plain-text sentence files commands read.
+Standard library only, so any module can use it cheaply."""
 
 from __future__ import annotations
 
@@ -68,3 +69,15 @@ def atomic_directory(out_dir: str | Path):
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def read_text_lines(path: str | Path, what: str = "input file") -> list[str]:
+    """Stripped, non-empty lines of a UTF-8 text file, `#` comment lines skipped (maybe none)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{what} not found: {path}")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{path} is not UTF-8 text") from None
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]

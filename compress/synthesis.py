@@ -55,6 +55,11 @@ def vocode(voice: Voice, mel: np.ndarray | torch.Tensor) -> np.ndarray:
     return voice.vocoder(mel.T[None]).reshape(-1).numpy()
 
 
+def uniform_durations(encoded: list[EncodedSymbols], frames_per_token: int) -> list[np.ndarray]:
+    """The same number of frames for every token of every line (durations for `synthesize`)."""
+    return [np.full(len(symbols.ling), frames_per_token, dtype=np.int64) for symbols in encoded]
+
+
 def synthesize(voice: Voice, encoded: list[EncodedSymbols], speed: float = 1.0,
                durations: list[np.ndarray] | None = None) -> Synthesis:
     """Every sub-sentence, joined by short silences; `durations` (one array per line) fixes them."""

@@ -18,6 +18,7 @@ import numpy as np
 
 import compress
 from compress.errors import InputError
+from compress.synthesis import uniform_durations
 from eval import dnsmos, inputs, macs, memory, prosody, quality, render, speed, workers
 from eval.config import BenchConfig
 from eval.features import at_analysis_rate
@@ -225,7 +226,7 @@ def _timing_durations(choice, ref_audio: RunAudio, ref_encoded: list) -> list | 
         return None
     if choice == "reference":
         return [rendered.durations for rendered in ref_audio.free]
-    return [[np.full(len(line.ling), choice, dtype=np.int64) for line in item] for item in ref_encoded]
+    return [uniform_durations(item, choice) for item in ref_encoded]
 
 
 def _time_runs(runs, ref_index, items, encoded, speaker, config, records, progress, durations) -> None:
@@ -233,7 +234,7 @@ def _time_runs(runs, ref_index, items, encoded, speaker, config, records, progre
     voices = [run.voice for run in runs]
     with speed.torch_threads(sc.threads) as threads:
         calls = speed.interleaved(voices, encoded, sc.repeats, sc.warmup, sc.first_audio, progress, durations)
-    streaming = sc.first_audio and speed.streaming_api() is not None
+    streaming = sc.first_audio
     for k in range(len(runs)):
         records[k]["speed"] = {**speed.summarize(calls[k], calls[ref_index], streaming), "torch_threads": threads,
                                "durations": sc.durations}

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from compress.errors import FrontendError, InputError, SymbolError
+from compress.files import read_text_lines
 from compress.models.symbols import EncodedSymbols, parse_tokens
 
 from eval import corpus
@@ -56,7 +57,7 @@ def from_text(sentences: list[corpus.Sentence], emotion: str | None, speaker: st
 def read_symbols_file(path: Path) -> list[BenchItem]:
     """A ttsfrd file, one sentence per line: `[id<TAB>]{tokens}...`; `#` lines are comments."""
     items = []
-    for number, raw in enumerate(_text_lines(path), start=1):
+    for number, raw in enumerate(read_text_lines(path), start=1):
         name = raw.split("\t", 1)[0].strip() if "\t" in raw else f"line-{number:02d}"
         try:
             tokens = parse_tokens(raw)
@@ -72,20 +73,10 @@ def read_text_file(path: Path) -> list[corpus.Sentence]:
     """Sentences of a text file: one per line (`#` lines are comments), or a corpus-style TSV."""
     if path.suffix == ".tsv":
         return corpus.load_tsv(path)
-    lines = _text_lines(path)
+    lines = read_text_lines(path)
     if not lines:
         raise InputError(f"{path} holds no sentences")
     return [corpus.Sentence(f"line-{n:02d}", "text", line) for n, line in enumerate(lines, start=1)]
-
-
-def _text_lines(path: Path) -> list[str]:
-    if not path.is_file():
-        raise InputError(f"input file not found: {path}")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputError(f"{path} is not UTF-8 text") from None
-    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
 
 
 def load_items(source: str, count: int | None, emotion: str | None, speaker: str,

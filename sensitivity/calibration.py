@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from compress.errors import InputError, SymbolError
+from compress.files import read_text_lines
 from compress.models.symbols import EncodedSymbols, encode, parse_tokens
 from compress.models.voice import Voice
 
@@ -35,15 +36,7 @@ class Calibration:
 
 def read_lines(path: Path) -> list[str]:
     """Non-empty lines of a UTF-8 file, `#` comments skipped."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"calibration file not found: {path}")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputError(f"{path} is not UTF-8 text") from None
-    lines = [line.strip() for line in text.splitlines()]
-    lines = [line for line in lines if line and not line.startswith("#")]
+    lines = read_text_lines(path, "calibration file")
     if not lines:
         raise InputError(f"{path} holds no calibration sentences")
     return lines

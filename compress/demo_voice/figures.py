@@ -1,7 +1,9 @@
-"""A picture of one utterance: its mel with the token boundaries, F0 and energy (matplotlib)."""
+"""Pictures of utterances (matplotlib): one with its token boundaries, F0 and energy; several
+renderings of one sentence stacked for comparison."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +11,7 @@ import numpy as np
 from compress.audio.normalize import denormalize
 from compress.demo_voice.dataset import Utterance
 from compress.demo_voice.features import CorpusStats
+from compress.files import atomic_write_bytes
 from compress.models.symbols import parse_tokens
 
 
@@ -45,10 +48,7 @@ def plot_utterance(utt: Utterance, stats: CorpusStats, path: str | Path, frame_s
     energy.set_ylabel("energy (normalized)")
     bottom.set_xlabel("seconds")
     fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save_png(fig, path, dpi=110)
 
 
 def _cjk_font():
@@ -84,12 +84,15 @@ def plot_comparison(waves: dict[str, np.ndarray], config, title: str, path: str 
     fig.suptitle(title if font else "".join(c for c in title if c.isascii()).strip(), fontproperties=font,
                  fontsize=10)
     fig.tight_layout()
-    import io
+    return _save_png(fig, path, dpi=100)
 
-    from compress.files import atomic_write_bytes
+
+def _save_png(fig, path: str | Path, dpi: int) -> Path:
+    """Write the figure as a PNG that appears only complete, and close it."""
+    import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100)
+    fig.savefig(buffer, format="png", dpi=dpi)
     plt.close(fig)
     path = Path(path)
     atomic_write_bytes(path, buffer.getvalue())

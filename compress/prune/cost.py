@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import numpy as np
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_flatten
@@ -73,7 +72,7 @@ def usage_rates(voice: Voice, sentences: list[EncodedSymbols],
     samples = 0
     with torch.inference_mode(), counter:
         for s in sentences:
-            fixed = None if frames_per_token is None else [np.full(len(s.ling), frames_per_token, dtype=np.int64)]
+            fixed = None if frames_per_token is None else synthesis.uniform_durations([s], frames_per_token)
             samples += len(synthesis.synthesize(voice, [s], durations=fixed).wav)
     seconds = samples / voice.sample_rate
     return {name: counter.uses.get(name, 0.0) / max(seconds, 1e-9) for name in named}
@@ -82,9 +81,10 @@ def usage_rates(voice: Voice, sentences: list[EncodedSymbols],
 def element_weights(rates: dict[str, float], shapes: dict[str, torch.Size], macs_weight: float) -> dict[str, float]:
     """Cost per element: its share of the parameters plus `macs_weight` x its share of the MACs."""
     params = sum(s.numel() for s in shapes.values())
-    macs = sum(rates.get(k, 0.0) * s.numel() for k, s in shapes.items()) or 1.0
+    macs = macs_per_second(rates, shapes) or 1.0
     return {k: 1.0 / params + macs_weight * rates.get(k, 0.0) / macs for k in shapes}
 
 
 def macs_per_second(rates: dict[str, float], shapes: dict[str, torch.Size]) -> float:
+    """MACs per second of audio of tensors with these shapes (the rates are per element)."""
     return sum(rates.get(k, 0.0) * s.numel() for k, s in shapes.items())

@@ -23,7 +23,7 @@ from compress.prune.config import PruneConfig
 from compress.prune.cost import element_weights, macs_per_second, usage_rates
 from compress.prune.recovery import recover
 from compress.prune.report import changes, markdown
-from compress.prune.surgery import remove
+from compress.prune.surgery import planned_cost, remove
 from compress.prune.voice_groups import voice_groups
 from compress.stage import StageContext, StageRecord
 from sensitivity import calibration as calib
@@ -65,9 +65,8 @@ class PruneStage:
                               config.head_dim_keep, protected, config.min_fraction,
                               element_weights(rates, shapes, config.macs_weight))
         pruned = remove(voice, by_name, allocation.plan)
-        pruned_shapes = {k: t.shape for k, t in voice_tensors(pruned).items()}
         metrics = {"params_kept": pruned.parameter_count() / voice.parameter_count(),
-                   "macs_kept": macs_per_second(rates, pruned_shapes) / macs_per_second(rates, shapes),
+                   "macs_kept": planned_cost(by_name, allocation.plan, shapes, rates) / macs_per_second(rates, shapes),
                    "predicted_db": allocation.predicted_db,
                    "db_before_recovery": voice_distance(voice, pruned, measure)}
         if config.recovery.steps:

@@ -20,7 +20,7 @@ def sentence(tiny_voice):
 def test_rates_follow_where_each_weight_runs(tiny_voice, sentence):
     rates = usage_rates(tiny_voice, [sentence], frames_per_token=4)
     rate = tiny_voice.sample_rate
-    hop, tokens, r = tiny_voice.vocoder.arch.hop, len(sentence.ling), tiny_voice.am.r
+    hop, tokens = tiny_voice.vocoder.arch.hop, len(sentence.ling)
     seconds = tokens * 4 * hop / rate
     # the vocoder's last conv runs once per output sample
     assert rates["voc.conv_post.conv1d.weight"] == pytest.approx(rate)
