@@ -47,21 +47,23 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
         raise
 
 
-def check_new_directory(out_dir: str | Path) -> Path:
-    """An output folder must not exist yet, and its parent must."""
+def check_new_directory(out_dir: str | Path, make_parents: bool = False) -> Path:
+    """An output folder must not exist yet; its parent must, unless `make_parents` (then
+    atomic_directory makes it when the results are written)."""
     out_dir = Path(out_dir)
     if out_dir.exists():
         raise InputError(f"output already exists: {out_dir} (choose a new --out)")
-    if not out_dir.parent.is_dir():
+    if not make_parents and not out_dir.parent.is_dir():
         raise InputError(f"output folder does not exist: {out_dir.parent}")
     return out_dir
 
 
 @contextlib.contextmanager
-def atomic_directory(out_dir: str | Path):
+def atomic_directory(out_dir: str | Path, make_parents: bool = False):
     """Yield a temporary folder beside `out_dir`; it becomes `out_dir` only if the block
     finishes, so a failed run leaves nothing half-written behind."""
-    out_dir = check_new_directory(out_dir)
+    out_dir = check_new_directory(out_dir, make_parents)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
         yield tmp

@@ -13,7 +13,7 @@ import types
 import typing
 from pathlib import Path
 
-from compress.errors import CompressError
+from compress.errors import CompressError, InputError
 
 RECIPES_DIR = Path(__file__).resolve().parent.parent / "recipes"
 
@@ -26,6 +26,15 @@ def split_overrides(args: list[str]) -> tuple[list[str], list[str]]:
     """Positional words that are overrides (`a.b=c`, `+a=b`, `~a`) versus the rest."""
     overrides = [a for a in args if "=" in a or a.startswith("~")]
     return overrides, [a for a in args if a not in overrides]
+
+
+def overrides_only(args: list[str] | None, example: str) -> list[str]:
+    """The positional words of a command that takes nothing but overrides; any other word
+    is an error that names it."""
+    overrides, stray = split_overrides(list(args or []))
+    if stray:
+        raise InputError(f"unexpected argument {stray[0]!r}; recipe overrides look like {example}")
+    return overrides
 
 
 def compose(overrides: list[str], preset: str = "config", root: Path = RECIPES_DIR) -> dict:

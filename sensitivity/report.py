@@ -170,19 +170,9 @@ def _json(data, compact: bool = False) -> str:
     return text + "\n"
 
 
-def check_out_dir(out: Path) -> Path:
-    """The output folder must not exist; its parent is made when the report is written."""
-    out = Path(out)
-    if out.exists():
-        raise InputError(f"output already exists: {out} (choose a new --out)")
-    return out
-
-
 def write_report(out: Path, analysis: Analysis, report: dict, plots: bool = True) -> Path:
     """Write report.json, importance.json, report.md and the plots into `out`, atomically."""
-    out = check_out_dir(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_directory(out) as tmp:
+    with atomic_directory(out, make_parents=True) as tmp:
         images = []
         if plots:
             from sensitivity.plots import write_plots

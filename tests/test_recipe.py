@@ -2,7 +2,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from compress.recipe import RecipeError, build, compose, split_overrides
+from compress.errors import InputError
+from compress.recipe import RecipeError, build, compose, overrides_only, split_overrides
 
 
 @dataclass
@@ -59,3 +60,10 @@ def test_unknown_preset(root):
 
 def test_split_overrides():
     assert split_overrides(["a", "x.y=1", "b", "+z=2", "~w"]) == (["x.y=1", "+z=2", "~w"], ["a", "b"])
+
+
+def test_overrides_only_names_the_stray_word():
+    assert overrides_only(["x.y=1", "~w"], "p.key=value") == ["x.y=1", "~w"]
+    assert overrides_only(None, "p.key=value") == []
+    with pytest.raises(InputError, match="unexpected argument 'oops'; recipe overrides look like p.key=value"):
+        overrides_only(["x.y=1", "oops"], "p.key=value")

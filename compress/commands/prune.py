@@ -22,12 +22,10 @@ def prune(
     from compress.errors import InputError
     from compress.prune.config import PruneConfig
     from compress.prune.stage import PruneStage
-    from compress.recipe import build, compose, split_overrides
+    from compress.recipe import build, compose, overrides_only
     from compress.stage import StageContext, run_stage
 
-    recipe_args, stray = split_overrides(list(overrides or []))
-    if stray:
-        raise InputError(f"unexpected argument {stray[0]!r}; recipe overrides look like prune.key=value")
+    recipe_args = overrides_only(overrides, "prune.key=value")
     if voice is not None and from_stage is not None:
         raise InputError("give --voice or --from, not both")
     recipe = compose(recipe_args)

@@ -28,21 +28,19 @@ def sensitivity(
     voice_name: VoiceNameOption = None,
 ) -> None:
     """Measure Taylor importance, sensitivity curves and the three probes of a voice."""
-    from compress.recipe import build, compose, split_overrides
+    from compress.recipe import build, compose, overrides_only
     from sensitivity.calibration import DEFAULT_TEXT, read_lines
     from sensitivity.config import SensitivityConfig
-    from sensitivity.report import check_out_dir
+    from compress.files import check_new_directory
 
-    given, extra = split_overrides(list(overrides or []))
-    if extra:
-        raise InputError(f"unexpected argument {extra[0]!r} (overrides look like key=value)")
+    given = overrides_only(overrides, "sensitivity.key=value")
     if calibration is not None and symbols_file is not None:
         raise InputError("give at most one of --calibration and --symbols-file")
     if threads is not None and threads < 1:
         raise InputError(f"--threads must be >= 1, got {threads}")
     recipe = compose(given)
     config = build(SensitivityConfig, recipe.get("sensitivity"), "sensitivity")
-    check_out_dir(out)
+    check_new_directory(out, make_parents=True)
     lines = read_lines(symbols_file if symbols_file is not None else calibration or DEFAULT_TEXT)
     if threads is not None:
         import torch
