@@ -16,6 +16,8 @@ class PruneConfig:
     # how much compute counts beside size when ranking steps: 0 = parameters only (cost.py)
     macs_weight: float = 1.0
     rate_frames_per_token: int | None = None  # fixed durations when measuring compute; null = the voice's
+    # kept channels / hidden units in multiples of this (SIMD-friendly widths); 1 = any count
+    channel_multiple: int = 8
     protect: list[str] = field(default_factory=list)  # group names or regexes never pruned
     # least fraction pruned per group kind (ffn, lstm, fsmn_memory, prenet, conv), whatever the target
     min_fraction: dict[str, float] = field(default_factory=lambda: {"lstm": 0.25})
@@ -36,6 +38,8 @@ class PruneConfig:
             raise ValueError(f"macs_weight must be >= 0, got {self.macs_weight}")
         if self.rate_frames_per_token is not None and self.rate_frames_per_token < 1:
             raise ValueError(f"rate_frames_per_token must be >= 1, got {self.rate_frames_per_token}")
+        if self.channel_multiple < 1:
+            raise ValueError(f"channel_multiple must be >= 1, got {self.channel_multiple}")
         if self.calibration_sentences < 1 or not 1 <= self.measure_sentences <= self.calibration_sentences:
             raise ValueError("calibration_sentences >= 1 and 1 <= measure_sentences <= calibration_sentences")
         if self.passes < 1:

@@ -63,7 +63,7 @@ class PruneStage:
         rates = usage_rates(voice, measure, config.rate_frames_per_token)
         allocation = allocate(by_name, importance, curves, shapes, int(config.target_params * total),
                               config.head_dim_keep, protected, config.min_fraction,
-                              element_weights(rates, shapes, config.macs_weight))
+                              element_weights(rates, shapes, config.macs_weight), config.channel_multiple)
         pruned = remove(voice, by_name, allocation.plan)
         metrics = {"params_kept": pruned.parameter_count() / voice.parameter_count(),
                    "macs_kept": planned_cost(by_name, allocation.plan, shapes, rates) / macs_per_second(rates, shapes),

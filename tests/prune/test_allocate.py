@@ -1,7 +1,7 @@
 import pytest
 
 from compress.checkpoint import voice_tensors
-from compress.prune.allocate import allocate, kept_count, match_patterns, top_units
+from compress.prune.allocate import aligned_count, allocate, kept_count, match_patterns, top_units
 from compress.prune.surgery import PruneError, planned_parameters
 from compress.prune.voice_groups import voice_groups
 
@@ -19,6 +19,24 @@ def setup(tiny_voice):
 def test_rounding_and_ranking():
     assert kept_count(16, 0.6) == 10 and kept_count(8, 0.6) == 5 and kept_count(4, 0.1) == 1
     assert top_units([0.1, 5.0, 3.0, 5.0], 2) == [1, 3]
+
+
+def test_aligned_counts():
+    assert aligned_count(13, 128, 8) == 16 and aligned_count(11, 128, 8) == 8 and aligned_count(3, 128, 8) == 8
+    assert aligned_count(125, 128, 8) == 128 and aligned_count(77, 128, 1) == 77
+    assert aligned_count(5, 12, 8) == 5  # narrower than two multiples: any count
+
+
+def test_kept_widths_are_multiples_and_target_is_met(setup):
+    groups, shapes, importance = setup
+    total = sum(s.numel() for s in shapes.values())
+    curves = {n: [(f, f) for f in FRACTIONS] for n, g in groups.items() if g.kind != "heads"}
+    result = allocate(groups, importance, curves, shapes, int(0.7 * total), 0.6, set(), multiple=8)
+    assert result.params_after <= 0.7 * total
+    widths = {n: len(result.plan[n][0]) for n, g in groups.items() if g.kind != "heads" and n in result.plan}
+    unaligned = [n for n, kept in widths.items()
+                 if kept % 8 and groups[n].block_size >= 16 and kept != groups[n].block_size]
+    assert len(widths) > 1 and len(unaligned) <= 1  # only the group trimmed to meet the target
 
 
 def test_cheap_groups_are_pruned_first_and_target_is_met(setup):

@@ -1,0 +1,27 @@
+"""The prune recipe group: every preset builds, and the keys are checked."""
+
+from __future__ import annotations
+
+import pytest
+
+from compress.prune.config import PruneConfig
+from compress.recipe import RecipeError, build, compose
+
+
+@pytest.mark.parametrize("preset, check", [
+    ("default", lambda c: c == PruneConfig()),
+    ("none", lambda c: c.target_params == 1.0 and c.head_dim_keep == 1.0 and c.recovery.steps == 0),
+    ("speed", lambda c: c.macs_weight == 30.0 and c.target_params == PruneConfig().target_params),
+])
+def test_presets_build(preset, check):
+    assert check(build(PruneConfig, compose([f"prune={preset}"])["prune"], "prune"))
+
+
+@pytest.mark.parametrize("override, message", [
+    ("prune.channel_multiple=0", "channel_multiple must be >= 1"),
+    ("prune.target_params=1.5", r"target_params must be in \(0, 1\]"),
+    ("prune.macs_weight=-1", "macs_weight must be >= 0"),
+])
+def test_bad_values_name_the_key(override, message):
+    with pytest.raises(RecipeError, match=message):
+        build(PruneConfig, compose([override])["prune"], "prune")
