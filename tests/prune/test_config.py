@@ -17,6 +17,11 @@ def test_presets_build(preset, check):
     assert check(build(PruneConfig, compose([f"prune={preset}"])["prune"], "prune"))
 
 
+def test_speed_preset_takes_every_default_key():
+    config = build(PruneConfig, compose(["prune=speed", "prune.recovery.steps=0"])["prune"], "prune")
+    assert config.recovery.steps == 0 and config.macs_weight == 30.0
+
+
 @pytest.mark.parametrize("override, message", [
     ("prune.channel_multiple=0", "channel_multiple must be >= 1"),
     ("prune.target_params=1.5", r"target_params must be in \(0, 1\]"),
