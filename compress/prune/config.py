@@ -17,7 +17,7 @@ class PruneConfig:
     macs_weight: float = 1.0
     rate_frames_per_token: int | None = None  # fixed durations when measuring compute; null = the voice's
     # kept channels / hidden units in multiples of this (SIMD-friendly widths); 1 = any count
-    channel_multiple: int = 8
+    channel_multiple: int = 1
     protect: list[str] = field(default_factory=list)  # group names or regexes never pruned
     # least fraction pruned per group kind (ffn, lstm, fsmn_memory, prenet, conv), whatever the target
     min_fraction: dict[str, float] = field(default_factory=lambda: {"lstm": 0.25})
