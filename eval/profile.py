@@ -137,10 +137,6 @@ def _wrapped(voice: Voice, around: Callable[[str, object, Callable, tuple, dict]
             object.__delattr__(owner, method)
 
 
-def _synthesize(voice: Voice, encoded, durations):
-    return synthesis.synthesize(voice, encoded, durations=durations)
-
-
 def _timed_pass(voice: Voice, encoded, durations) -> dict[str, float]:
     spent: dict[str, float] = dict.fromkeys(PARTS, 0.0)
 
@@ -153,7 +149,7 @@ def _timed_pass(voice: Voice, encoded, durations) -> dict[str, float]:
 
     with _wrapped(voice, around):
         start = time.perf_counter()
-        _synthesize(voice, encoded, durations)
+        synthesis.synthesize(voice, encoded, durations=durations)
         total = time.perf_counter() - start
     spent["am other"] = max(0.0, total - sum(spent.values()))
     return spent
@@ -169,7 +165,7 @@ def _counted_pass(voice: Voice, encoded, durations) -> dict[str, int]:
         return result
 
     with _wrapped(voice, around):
-        _synthesize(voice, encoded, durations)
+        synthesis.synthesize(voice, encoded, durations=durations)
     counted = dict.fromkeys(PARTS, 0)
     for part, found in found_per_call:
         counted[part] += found["macs"]
@@ -208,7 +204,7 @@ def profile_sentence(voice: Voice, text: str, speaker: str, emotion: str | None 
 
     frontend_s = []
     with torch.no_grad():
-        result = _synthesize(voice, encoded, durations)  # warm-up
+        result = synthesis.synthesize(voice, encoded, durations=durations)  # warm-up
         runs = []
         for index in range(repeats):
             if progress:

@@ -38,9 +38,7 @@ def profile(
     loaded = load_voice_for_cli(voice, voice_name)
     from eval.profile import format_table, profile_sentence
 
-    chosen = speaker or loaded.tables.speakers[0]
-    loaded.tables.speaker_id(chosen)  # an unknown speaker fails here, in one line
-    result = profile_sentence(loaded, text, chosen, emotion, audio_seconds, repeats,
+    result = profile_sentence(loaded, text, speaker or loaded.tables.speakers[0], emotion, audio_seconds, repeats,
                               progress=lambda message: note(f"profile: {message}"))
     print(format_table(result), end="")
     if json_out is not None:
