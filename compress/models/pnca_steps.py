@@ -38,7 +38,8 @@ class _LayerWeights:
     b2: torch.Tensor
 
 
-def _layer_weights(block) -> _LayerWeights:
+def step_weights(block) -> _LayerWeights:
+    """One PNCA block's weights, re-packed for decoding (prune/cost.py counts through here)."""
     attn, ffn = block.pnca_attn, block.pos_ffn
     n_head, temp = attn.arch.n_head, attn.arch.temperature
     width = attn.fc_x.in_features
@@ -74,7 +75,7 @@ def decode_steps(decoder, memory: torch.Tensor, x_bw: int, h_bw: int) -> Iterato
     output (B, r * num_mels)."""
     b, n, _ = memory.shape
     width = max(x_bw, h_bw)
-    layers = [_layer_weights(block) for block in decoder.pnca]
+    layers = [step_weights(block) for block in decoder.pnca]
     buffers = []
     for block, lw in zip(decoder.pnca, layers):
         h_k, h_v = block.pnca_attn.memory_kv(memory)  # (B, H, N, d)

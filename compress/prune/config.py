@@ -15,6 +15,8 @@ class PruneConfig:
     head_dim_keep: float = 0.6  # share of every head's dimension kept (all heads stay)
     # how much compute counts beside size when ranking steps: 0 = parameters only (cost.py)
     macs_weight: float = 1.0
+    # one read of a weight from memory counted as this many MACs per element (cost.py); 0 = arithmetic only
+    load_macs: float = 0.0
     rate_frames_per_token: int | None = None  # fixed durations when measuring compute; null = the voice's
     # kept channels / hidden units in multiples of this (SIMD-friendly widths); 1 = any count
     channel_multiple: int = 1
@@ -36,6 +38,8 @@ class PruneConfig:
             raise ValueError(f"head_dim_keep must be in (0, 1], got {self.head_dim_keep}")
         if self.macs_weight < 0:
             raise ValueError(f"macs_weight must be >= 0, got {self.macs_weight}")
+        if self.load_macs < 0:
+            raise ValueError(f"load_macs must be >= 0, got {self.load_macs}")
         if self.rate_frames_per_token is not None and self.rate_frames_per_token < 1:
             raise ValueError(f"rate_frames_per_token must be >= 1, got {self.rate_frames_per_token}")
         if self.channel_multiple < 1:

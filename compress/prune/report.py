@@ -29,6 +29,14 @@ def changes(groups: dict[str, UnitGroup], allocation: Allocation, shapes: dict, 
     return rows
 
 
+def _recovery_steps(metrics: dict, config) -> str:
+    trained = metrics.get("recovery", {})
+    steps = {"acoustic": config.recovery.steps, "vocoder": config.recovery.voc_steps}
+    return "; ".join(f"{label}: {steps[part]} steps" if part in trained or not steps[part]
+                     else f"{label}: unchanged, not trained"
+                     for part, label in (("acoustic", "acoustic model"), ("vocoder", "vocoder")))
+
+
 def markdown(parent, pruned, record, config, curves: dict) -> str:
     m = record.metrics
     lines = [
@@ -38,11 +46,12 @@ def markdown(parent, pruned, record, config, curves: dict) -> str:
         f"{config.head_dim_keep:.0%} of its dimension (rounded half up).", "",
         f"Multiply-accumulates per second of audio: kept {m['macs_kept']:.3f} (counted per operator on the "
         f"parent's measure sentences; steps ranked by quality loss per share of parameters "
-        f"+ {config.macs_weight} x share of MACs removed).", "",
+        f"+ {config.macs_weight} x share of compute removed, a weight load counting as "
+        f"{config.load_macs} MACs).", "",
         f"Spectral change against the parent (dB, parent's durations): predicted {m['predicted_db']:.2f}, "
         f"measured {m['db_before_recovery']:.2f} before recovery"
-        + (f", {m['db_after_recovery']:.2f} after {config.recovery.steps} + {config.recovery.voc_steps} "
-           f"distillation steps." if "db_after_recovery" in m else " (recovery disabled)."),
+        + (f", {m['db_after_recovery']:.2f} after distillation ({_recovery_steps(m, config)})."
+           if "db_after_recovery" in m else " (recovery disabled)."),
         "", "| group | kind | units before | after | kept |", "|---|---|---|---|---|",
     ]
     for row in record.changes:

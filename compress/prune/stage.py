@@ -60,13 +60,15 @@ class PruneStage:
         curves = sensitivity_curves(voice, candidates, importance, measure, config.fractions, measurer=measurer,
                                     progress=ctx.step)
         seconds["curves"] = time.perf_counter() - started - sum(seconds.values())
-        rates = usage_rates(voice, measure, config.rate_frames_per_token)
+        usage = usage_rates(voice, measure, config.rate_frames_per_token)
         allocation = allocate(by_name, importance, curves, shapes, int(config.target_params * total),
                               config.head_dim_keep, protected, config.min_fraction,
-                              element_weights(rates, shapes, config.macs_weight), config.channel_multiple)
+                              element_weights(usage, shapes, config.macs_weight, config.load_macs),
+                              config.channel_multiple)
         pruned = remove(voice, by_name, allocation.plan)
         metrics = {"params_kept": pruned.parameter_count() / voice.parameter_count(),
-                   "macs_kept": planned_cost(by_name, allocation.plan, shapes, rates) / macs_per_second(rates, shapes),
+                   "macs_kept": planned_cost(by_name, allocation.plan, shapes, usage.macs)
+                   / macs_per_second(usage.macs, shapes),
                    "predicted_db": allocation.predicted_db,
                    "db_before_recovery": voice_distance(voice, pruned, measure)}
         if config.recovery.steps:

@@ -27,6 +27,7 @@ def test_speed_preset_takes_every_default_key():
     ("prune.channel_multiple=0", "channel_multiple must be >= 1"),
     ("prune.target_params=1.5", r"target_params must be in \(0, 1\]"),
     ("prune.macs_weight=-1", "macs_weight must be >= 0"),
+    ("prune.load_macs=-1", "load_macs must be >= 0"),
 ])
 def test_bad_values_name_the_key(override, message):
     with pytest.raises(RecipeError, match=message):
