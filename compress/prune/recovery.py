@@ -1,9 +1,12 @@
 """Recovering a pruned voice by distillation from its unpruned parent, on text alone.
 
 The acoustic model learns the teacher's durations, pitch, energy and mel for the same
-symbols (the KAN-TTS losses, teacher targets instead of recordings). The vocoder learns to
+symbols (the KAN-TTS losses, teacher targets instead of recordings), with dropout off: the
+target is deterministic and the student must match it at inference. The vocoder learns to
 turn the teacher's mels into the teacher's waveforms (multi-resolution STFT and mel losses).
-No recordings are needed.
+No recordings are needed. A part the prune left unchanged is not trained: distilling a model
+towards itself can only move it away (on the demo voice, an unpruned vocoder after 300 steps
+was 0.74 dB MCD from its parent).
 """
 
 from __future__ import annotations
@@ -46,17 +49,21 @@ class RecoveryConfig:
 
 def recover(student: Voice, teacher: Voice, sentences: list[EncodedSymbols], config: RecoveryConfig,
             mel_fn: Callable[[torch.Tensor], torch.Tensor], seed: int = 0,
-            progress: Callable[[str, int, dict], None] | None = None) -> dict[str, TrainLog]:
-    """Train `student` in place towards `teacher`; returns the loss curves."""
+            progress: Callable[[str, int, dict], None] | None = None,
+            parts: frozenset[str] = frozenset({"acoustic", "vocoder"})) -> dict[str, TrainLog]:
+    """Train the `parts` of `student` ("acoustic", "vocoder") in place towards `teacher`;
+    returns the loss curves."""
     logs: dict[str, TrainLog] = {}
     if config.steps == 0:
         return logs
     items = teacher_items(teacher, sentences)
-    am_config = SambertTrainConfig(steps=config.steps, max_frames=config.max_frames, lr=config.lr,
-                                   warmup=max(1, config.steps // 10), seed=seed, log_every=max(1, config.steps // 20))
-    logs["acoustic"] = train_sambert(student.am, items, am_config,
-                                     lambda step, row: progress and progress("acoustic", step, row))
-    if config.voc_steps:
+    if "acoustic" in parts:
+        am_config = SambertTrainConfig(steps=config.steps, max_frames=config.max_frames, lr=config.lr,
+                                       warmup=max(1, config.steps // 10), seed=seed,
+                                       log_every=max(1, config.steps // 20), dropout=False)
+        logs["acoustic"] = train_sambert(student.am, items, am_config,
+                                         lambda step, row: progress and progress("acoustic", step, row))
+    if config.voc_steps and "vocoder" in parts:
         pairs = [{"mel": item["mel"], "wav": vocode(teacher, item["mel"])} for item in items]
         voc_config = VocoderTrainConfig(steps=config.voc_steps, batch_size=config.vocoder_batch, lr=config.vocoder_lr,
                                         seed=seed, log_every=max(1, config.voc_steps // 20))

@@ -37,6 +37,11 @@ EMOTIONS = ["neutral", "happy", "sad", "calm", "energetic"]
 DISTILLATION_TEXT = Path(__file__).resolve().parent.parent / "demo_voice" / "data" / "sentences.txt"
 
 
+def changed_parts(plan) -> frozenset[str]:
+    """"acoustic" and/or "vocoder": the halves of the voice that the plan prunes."""
+    return frozenset("vocoder" if name.startswith("voc.") else "acoustic" for name in plan)
+
+
 class PruneStage:
     name = "prune"
 
@@ -76,7 +81,8 @@ class PruneStage:
             student_data = calib.from_text(voice, texts, len(texts), list(voice.tables.speakers), EMOTIONS)
             totals = {"acoustic": config.recovery.steps, "vocoder": config.recovery.voc_steps}
             logs = recover(pruned, voice, student_data.encoded(), config.recovery, _mel_fn(voice), config.seed,
-                           progress=lambda part, step, row: ctx.step(f"recovery ({part})", step, totals[part]))
+                           progress=lambda part, step, row: ctx.step(f"recovery ({part})", step, totals[part]),
+                           parts=changed_parts(allocation.plan))
             metrics["db_after_recovery"] = voice_distance(voice, pruned, measure)
             metrics["recovery"] = {part: {"seconds": round(log.seconds, 1), "rows": log.rows} for part, log in logs.items()}
         seconds["total"] = time.perf_counter() - started

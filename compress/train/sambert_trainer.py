@@ -28,6 +28,9 @@ class SambertTrainConfig:
     grad_clip: float = 1.0
     seed: int = 0
     log_every: int = 50
+    # False: train with dropout off, for distillation towards a deterministic teacher whose
+    # outputs the student must match at inference (where dropout is off too)
+    dropout: bool = True
 
     def __post_init__(self):
         if self.steps < 0 or self.max_frames <= 0 or self.lr <= 0 or self.warmup <= 0:
@@ -81,7 +84,7 @@ def train_sambert(model: Sambert, items: list[dict], config: SambertTrainConfig,
     optimizer = torch.optim.Adam(params, lr=config.lr, betas=(0.9, 0.98), eps=1e-9)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: noam(s + 1, config.warmup))
     log, start, queue = TrainLog(), time.perf_counter(), []
-    model.train()
+    model.train(config.dropout)
     for step in range(1, config.steps + 1):
         if not queue:
             queue = length_batches(items, config.max_frames, rng)

@@ -64,3 +64,19 @@ def test_training_reduces_loss(tiny_voice, items):
     with torch.no_grad():
         after = float(sambert_losses(student(**batch.model_inputs()), batch)["total"])
     assert len(log.rows) == 4 and after < 0.5 * before, (before, after)
+
+
+def test_training_without_dropout_sees_the_inference_function(tiny_voice, items):
+    """With dropout off, the first step's logged loss is the eval-mode loss (no random drops)."""
+    batch = collate(items, 3)
+    with torch.no_grad():
+        eval_loss = float(sambert_losses(tiny_voice.am(**batch.model_inputs()), batch)["total"])
+    losses = {}
+    for dropout in (True, False):
+        student = copy.deepcopy(tiny_voice.am)
+        for p in student.parameters():
+            p.requires_grad_(True)
+        config = SambertTrainConfig(steps=1, max_frames=400, lr=1e-12, warmup=1, log_every=1, dropout=dropout)
+        losses[dropout] = train_sambert(student, items, config).rows[0]["total"]
+    assert losses[False] == pytest.approx(eval_loss, rel=1e-4)
+    assert losses[True] != pytest.approx(eval_loss, rel=1e-2)
