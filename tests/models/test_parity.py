@@ -53,7 +53,7 @@ def test_reference_outputs_reproduced(folder):
     assert check_reference(folder) > 30
 
 
-@pytest.mark.skipif(not SHARED_16K.is_dir(), reason="../shared/reference/kantts-16k is not present here")
+@pytest.mark.skipif(not SHARED_16K.is_dir(), reason=f"{SHARED_16K} is not present (set SAMBERT_COMPRESS_REFERENCE)")
 def test_released_shape_16k_reference():
     assert check_reference(SHARED_16K) > 30
 
