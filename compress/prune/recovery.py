@@ -26,8 +26,8 @@ from compress.train.teacher import teacher_items
 
 @dataclass
 class RecoveryConfig:
-    steps: int = 300  # acoustic-model steps; 0 disables recovery entirely
-    vocoder_steps: int = -1  # -1: the same as steps
+    steps: int = 1500  # acoustic-model steps; 0 disables recovery entirely
+    vocoder_steps: int = 300  # -1: the same as steps
     lr: float = 3e-4
     vocoder_lr: float = 1e-4
     max_frames: int = 1800

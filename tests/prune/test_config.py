@@ -11,8 +11,8 @@ from compress.recipe import RecipeError, build, compose
 @pytest.mark.parametrize("preset, check", [
     ("default", lambda c: c == PruneConfig()),
     ("none", lambda c: c.target_params == 1.0 and c.head_dim_keep == 1.0 and c.recovery.steps == 0),
-    ("speed", lambda c: c.macs_weight == 30.0 and c.channel_multiple == 8
-              and c.target_params == PruneConfig().target_params),
+    ("speed", lambda c: c.macs_weight == 30.0 and c.load_macs == 20.0 and c.channel_multiple == 8
+              and c.protect == [r"voc\.stage\.\d\.res\..*"] and c.target_params == PruneConfig().target_params),
 ])
 def test_presets_build(preset, check):
     assert check(build(PruneConfig, compose([f"prune={preset}"])["prune"], "prune"))

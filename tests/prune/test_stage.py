@@ -11,7 +11,7 @@ from tests.conftest import TINY
 
 FAST = ["prune.calibration_sentences=2", "prune.measure_sentences=1", "prune.passes=1",
         "prune.fractions=[0.25,0.5,0.75]", "prune.recovery.steps=2", "prune.recovery.sentences=2",
-        "prune.recovery.vocoder_batch=2"]
+        "prune.recovery.vocoder_steps=2", "prune.recovery.vocoder_batch=2"]
 
 
 @pytest.fixture(scope="module")
@@ -80,3 +80,14 @@ def test_tampered_stage_dir_is_refused(pruned_dir, tmp_path, cli):
     (copy / "manifest.json").write_text(json.dumps(manifest))
     res = cli("synth", "--voice", copy, "--text", "你好。", "--out", tmp_path / "x.wav")
     assert res.code == 2 and "manifest.json does not match its weights" in res.stderr
+
+
+def test_speed_preset_cuts_stage_channels_and_keeps_the_target(cli, tmp_path, tiny_voice):
+    out = tmp_path / "speed"
+    res = cli("prune", "--voice", TINY / "voices", "--out", out, "prune=speed", "prune.target_params=0.8", *FAST)
+    assert res.code == 0, res.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert abs(manifest["totals"]["params_kept"] - 0.8) <= 0.02
+    changed = {row["group"] for row in manifest["changes"] if row["after"] != row["before"]}
+    assert not {g for g in changed if ".res." in g}  # residual-block convs are protected
+    assert manifest["config"]["load_macs"] == 20.0 and manifest["metrics"]["macs_kept"] < 1.0
