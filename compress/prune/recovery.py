@@ -1,8 +1,9 @@
 """Recovering a pruned voice by distillation from its unpruned parent, on text alone.
 
 The acoustic model learns the teacher's durations, pitch, energy and mel for the same
-symbols (the KAN-TTS losses, teacher targets instead of recordings), with dropout off: the
-target is deterministic and the student must match it at inference. The vocoder learns to
+symbols (the KAN-TTS losses, teacher targets instead of recordings), with dropout off (the
+target is deterministic and the student must match it at inference) and a learning rate that
+warms up then decays to zero along half a cosine. The vocoder learns to
 turn the teacher's mels into the teacher's waveforms (multi-resolution STFT and mel losses).
 No recordings are needed. A part the prune left unchanged is not trained: distilling a model
 towards itself can only move it away (on the demo voice, an unpruned vocoder after 300 steps
@@ -32,7 +33,7 @@ class RecoveryConfig:
     vocoder_lr: float = 1e-4
     max_frames: int = 1800
     vocoder_batch: int = 8
-    sentences: int = 96
+    sentences: int = 270
 
     def __post_init__(self):
         if self.steps < 0 or self.vocoder_steps < -1:
@@ -60,7 +61,7 @@ def recover(student: Voice, teacher: Voice, sentences: list[EncodedSymbols], con
     if "acoustic" in parts:
         am_config = SambertTrainConfig(steps=config.steps, max_frames=config.max_frames, lr=config.lr,
                                        warmup=max(1, config.steps // 10), seed=seed,
-                                       log_every=max(1, config.steps // 20), dropout=False)
+                                       log_every=max(1, config.steps // 20), dropout=False, decay="cosine")
         logs["acoustic"] = train_sambert(student.am, items, am_config,
                                          lambda step, row: progress and progress("acoustic", step, row))
     if config.voc_steps and "vocoder" in parts:

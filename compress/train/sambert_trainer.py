@@ -31,10 +31,15 @@ class SambertTrainConfig:
     # False: train with dropout off, for distillation towards a deterministic teacher whose
     # outputs the student must match at inference (where dropout is off too)
     dropout: bool = True
+    # after warm-up: "noam" (lr / sqrt(step), for training from scratch) or "cosine" (down to
+    # zero at the last step, for fine-tuning a fixed number of steps)
+    decay: str = "noam"
 
     def __post_init__(self):
         if self.steps < 0 or self.max_frames <= 0 or self.lr <= 0 or self.warmup <= 0:
             raise ValueError("steps >= 0, and max_frames, lr and warmup > 0, are required")
+        if self.decay not in ("noam", "cosine"):
+            raise ValueError(f"decay must be noam or cosine, got {self.decay!r}")
 
 
 @dataclass
@@ -75,6 +80,15 @@ def noam(step: int, warmup: int) -> float:
     return min(step / warmup, math.sqrt(warmup / step))
 
 
+def warmup_cosine(step: int, warmup: int, total: int) -> float:
+    """Linear warm-up to 1.0, then half a cosine down to 0.0 at `total`."""
+    step = max(step, 1)
+    if step <= warmup:
+        return step / warmup
+    progress = min(1.0, (step - warmup) / max(total - warmup, 1))
+    return 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
 def train_sambert(model: Sambert, items: list[dict], config: SambertTrainConfig,
                   progress: Callable[[int, dict], None] | None = None) -> TrainLog:
     """Train in place for config.steps batches; returns the loss curves."""
@@ -82,7 +96,11 @@ def train_sambert(model: Sambert, items: list[dict], config: SambertTrainConfig,
     torch.manual_seed(config.seed)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.Adam(params, lr=config.lr, betas=(0.9, 0.98), eps=1e-9)
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: noam(s + 1, config.warmup))
+    if config.decay == "cosine":
+        factor = lambda s: warmup_cosine(s + 1, config.warmup, config.steps)  # noqa: E731
+    else:
+        factor = lambda s: noam(s + 1, config.warmup)  # noqa: E731
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
     log, start, queue = TrainLog(), time.perf_counter(), []
     model.train(config.dropout)
     for step in range(1, config.steps + 1):

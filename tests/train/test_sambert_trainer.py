@@ -80,3 +80,14 @@ def test_training_without_dropout_sees_the_inference_function(tiny_voice, items)
         losses[dropout] = train_sambert(student, items, config).rows[0]["total"]
     assert losses[False] == pytest.approx(eval_loss, rel=1e-4)
     assert losses[True] != pytest.approx(eval_loss, rel=1e-2)
+
+
+def test_cosine_decay_warms_up_then_reaches_zero_at_the_last_step():
+    from compress.train.sambert_trainer import warmup_cosine
+
+    assert warmup_cosine(5, 10, 100) == pytest.approx(0.5)
+    assert warmup_cosine(10, 10, 100) == pytest.approx(1.0)
+    assert warmup_cosine(55, 10, 100) == pytest.approx(0.5)
+    assert warmup_cosine(100, 10, 100) == pytest.approx(0.0, abs=1e-12)
+    with pytest.raises(ValueError, match="decay must be noam or cosine"):
+        SambertTrainConfig(decay="linear")
