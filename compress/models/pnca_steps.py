@@ -75,31 +75,40 @@ def _band_mask(n: int, x_bw: int, h_bw: int, width: int, device) -> torch.Tensor
 def decode_steps(decoder, memory: torch.Tensor, x_bw: int, h_bw: int) -> Iterator[torch.Tensor]:
     """Free-running decoding with `decoder` (a HybridAttentionDecoder); yields each step's
     output (B, r * num_mels)."""
-    b, n, _ = memory.shape
-    width = max(x_bw, h_bw)
+    n, width = memory.shape[1], max(x_bw, h_bw)
     layers = [step_weights(block) for block in decoder.pnca]
+    keys, values = _kv_buffers(decoder, layers, memory, width)
+    weights = _step_weights_arguments(decoder, layers)
+    mask = _band_mask(n, x_bw, h_bw, width, memory.device)
+    step = _compiled_step()
+    frame = memory.new_zeros(memory.shape[0], decoder.num_mels)
+    for t in range(n):
+        with _one_thread():
+            out = step(frame, memory[:, t], t, width, decoder.scale, *weights, keys, values, mask[t])
+        frame = out[:, -decoder.num_mels :]
+        yield out
+
+
+def _kv_buffers(decoder, layers: list[_LayerWeights], memory: torch.Tensor, width: int):
+    """Per block, the banded (B, H, 2, N + w, d) key and value buffers, memory rows filled."""
+    b, n, _ = memory.shape
     keys, values = [], []
     for block, lw in zip(decoder.pnca, layers):
         h_k, h_v = block.pnca_attn.memory_kv(memory)  # (B, H, N, d)
-        d = h_k.shape[-1]
-        keys.append(memory.new_zeros(b, lw.n_head, 2, n + width, d))
-        values.append(memory.new_zeros(b, lw.n_head, 2, n + width, d))
+        keys.append(memory.new_zeros(b, lw.n_head, 2, n + width, h_k.shape[-1]))
+        values.append(memory.new_zeros(b, lw.n_head, 2, n + width, h_k.shape[-1]))
         keys[-1][:, :, 1, :n], values[-1][:, :, 1, :n] = h_k, h_v
-    prenet = [t for layer in decoder.prenet.fcs if isinstance(layer, torch.nn.Linear) for t in (layer.weight, layer.bias)]
+    return keys, values
+
+
+def _step_weights_arguments(decoder, layers: list[_LayerWeights]) -> tuple:
+    """(prenet, ends, layers, n_heads, eps) as _decoder_step takes them."""
+    prenet = [t for layer in decoder.prenet.fcs if isinstance(layer, torch.nn.Linear)
+              for t in (layer.weight, layer.bias)]
     ends = [decoder.dec_in_proj.weight, decoder.dec_in_proj.bias, decoder.ln.weight, decoder.ln.bias,
             decoder.dec_out_proj.weight, decoder.dec_out_proj.bias]
-    tensors = [lw.tensors for lw in layers]
-    n_heads = [lw.n_head for lw in layers]
     eps = [e for lw in layers for e in lw.eps] + [decoder.ln.eps]
-    mask = _band_mask(n, x_bw, h_bw, width, memory.device)
-    step = _compiled_step()
-    frame = memory.new_zeros(b, decoder.num_mels)
-    for t in range(n):
-        with _one_thread():
-            out = step(frame, memory[:, t], t, width, decoder.scale, prenet, ends, tensors, n_heads, eps,
-                       keys, values, mask[t])
-        frame = out[:, -decoder.num_mels :]
-        yield out
+    return prenet, ends, [lw.tensors for lw in layers], [lw.n_head for lw in layers], eps
 
 
 @contextmanager
