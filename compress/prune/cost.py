@@ -8,11 +8,10 @@ operator of a few syntheses and counts, per parameter tensor and per second of a
 * MACs per element: the multiply-accumulates each element took part in, so rate x elements
   is the tensor's MACs per second of audio;
 * loads: how often the whole tensor is read: once per operator call, once per time step in a
-  recurrent layer. Where a
-  weight is used for one position per call (the decoder runs one step of batch 1 at a time)
-  reading it from memory, not multiplying, is what takes the time: on the 2-core build
-  machine the 16 kHz voice's decoder step costs about 0.25 ms per million weights at well
-  under 1% of the CPU's arithmetic rate (eval/README.md).
+  recurrent layer. Where a weight is used for one position per call (the decoder runs one
+  step of batch 1 at a time), reading it from memory, not multiplying, is what takes the
+  time: on the 2-core build machine the 16 kHz voice's decoder step costs about 0.25 ms per
+  million weights at well under 1% of the CPU's arithmetic rate (eval/README.md).
 
 Counting rule: an operator that reads a parameter (or a view of it) uses each element once per
 output position, i.e. output elements / the tensor's first dimension (a linear layer over T

@@ -47,6 +47,11 @@ class RecoveryConfig:
     def voc_steps(self) -> int:
         return self.steps if self.vocoder_steps < 0 else self.vocoder_steps
 
+    @property
+    def part_steps(self) -> dict[str, int]:
+        """Training steps of each part ("acoustic", "vocoder")."""
+        return {"acoustic": self.steps, "vocoder": self.voc_steps}
+
 
 def recover(student: Voice, teacher: Voice, sentences: list[EncodedSymbols], config: RecoveryConfig,
             mel_fn: Callable[[torch.Tensor], torch.Tensor], seed: int = 0,
@@ -55,16 +60,17 @@ def recover(student: Voice, teacher: Voice, sentences: list[EncodedSymbols], con
     """Train the `parts` of `student` ("acoustic", "vocoder") in place towards `teacher`;
     returns the loss curves."""
     logs: dict[str, TrainLog] = {}
-    if config.steps == 0:
+    trained = {part for part in parts if config.part_steps[part]}
+    if config.steps == 0 or not trained:
         return logs
     items = teacher_items(teacher, sentences)
-    if "acoustic" in parts:
+    if "acoustic" in trained:
         am_config = SambertTrainConfig(steps=config.steps, max_frames=config.max_frames, lr=config.lr,
                                        warmup=max(1, config.steps // 10), seed=seed,
                                        log_every=max(1, config.steps // 20), dropout=False, decay="cosine")
         logs["acoustic"] = train_sambert(student.am, items, am_config,
                                          lambda step, row: progress and progress("acoustic", step, row))
-    if config.voc_steps and "vocoder" in parts:
+    if "vocoder" in trained:
         pairs = [{"mel": item["mel"], "wav": vocode(teacher, item["mel"])} for item in items]
         voc_config = VocoderTrainConfig(steps=config.voc_steps, batch_size=config.vocoder_batch, lr=config.vocoder_lr,
                                         seed=seed, log_every=max(1, config.voc_steps // 20))

@@ -31,7 +31,7 @@ def changes(groups: dict[str, UnitGroup], allocation: Allocation, shapes: dict, 
 
 def _recovery_steps(metrics: dict, config) -> str:
     trained = metrics.get("recovery", {})
-    steps = {"acoustic": config.recovery.steps, "vocoder": config.recovery.voc_steps}
+    steps = config.recovery.part_steps
     return "; ".join(f"{label}: {steps[part]} steps" if part in trained or not steps[part]
                      else f"{label}: unchanged, not trained"
                      for part, label in (("acoustic", "acoustic model"), ("vocoder", "vocoder")))

@@ -79,7 +79,7 @@ class PruneStage:
         if config.recovery.steps:
             texts = calib.read_lines(DISTILLATION_TEXT)[: config.recovery.sentences]
             student_data = calib.from_text(voice, texts, len(texts), list(voice.tables.speakers), EMOTIONS)
-            totals = {"acoustic": config.recovery.steps, "vocoder": config.recovery.voc_steps}
+            totals = config.recovery.part_steps
             logs = recover(pruned, voice, student_data.encoded(), config.recovery, _mel_fn(voice), config.seed,
                            progress=lambda part, step, row: ctx.step(f"recovery ({part})", step, totals[part]),
                            parts=changed_parts(allocation.plan))

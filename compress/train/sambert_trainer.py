@@ -89,6 +89,13 @@ def warmup_cosine(step: int, warmup: int, total: int) -> float:
     return 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
+def lr_factor(step: int, config: SambertTrainConfig) -> float:
+    """The learning rate's multiplier at `step` (1-based) under the config's decay."""
+    if config.decay == "cosine":
+        return warmup_cosine(step, config.warmup, config.steps)
+    return noam(step, config.warmup)
+
+
 def train_sambert(model: Sambert, items: list[dict], config: SambertTrainConfig,
                   progress: Callable[[int, dict], None] | None = None) -> TrainLog:
     """Train in place for config.steps batches; returns the loss curves."""
@@ -96,11 +103,7 @@ def train_sambert(model: Sambert, items: list[dict], config: SambertTrainConfig,
     torch.manual_seed(config.seed)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.Adam(params, lr=config.lr, betas=(0.9, 0.98), eps=1e-9)
-    if config.decay == "cosine":
-        factor = lambda s: warmup_cosine(s + 1, config.warmup, config.steps)  # noqa: E731
-    else:
-        factor = lambda s: noam(s + 1, config.warmup)  # noqa: E731
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s + 1, config))
     log, start, queue = TrainLog(), time.perf_counter(), []
     model.train(config.dropout)
     for step in range(1, config.steps + 1):
