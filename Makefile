@@ -22,9 +22,9 @@ test: $(STAMP)
 # stage dir (with recovery), and the side-by-side benchmark of the two.
 demo: $(STAMP)
 	rm -rf out/demo && mkdir -p out/demo
-	$(BIN)/sambert-compress demo --out out/demo/samples
+	$(BIN)/sambert-compress samples --out out/demo/samples
 	$(BIN)/sambert-compress prune --out out/demo/01-prune
-	$(BIN)/sambert-compress bench compress/voices/demo out/demo/01-prune --out out/demo/bench
+	$(BIN)/sambert-compress bench --voice compress/voices/demo --voice out/demo/01-prune --out out/demo/bench
 
 # The default voice against itself (or the demo voice against its newest stage dir under
 # out/demo), a few sentences, the default gate: exits non-zero naming every crossing.

@@ -17,7 +17,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import typer  # noqa: E402
 
 from compress.commands import (  # noqa: E402
-    bench, demo, demo_voice, eval_voice, frontend, profile, prune, sensitivity, stages, synth,
+    bench, demo_voice, eval_voice, frontend, profile, prune, samples, sensitivity, stages, synth,
 )
 from compress.errors import CompressError
 
@@ -37,7 +37,7 @@ def root() -> None:
 synth.register(app)
 frontend.register(app)
 stages.register(app)
-demo.register(app)
+samples.register(app)
 demo_voice.register(app)
 sensitivity.register(app)
 prune.register(app)

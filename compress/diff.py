@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from compress.checkpoint import voice_tensors
 from compress.models.voice import Voice
@@ -45,8 +46,29 @@ def compare(a: Voice, b: Voice) -> list[LayerDiff]:
 
 
 def manifest_rows(manifest: dict) -> list[dict]:
-    """The stage's own change list, one row per changed group or module."""
-    return [dict(change) for change in manifest.get("changes", [])]
+    """The last stage's own change list, one row per changed group or module."""
+    return [dict(change) for change in manifest["history"][-1].get("changes", [])]
+
+
+def stages_between(a: Path, b: Path) -> list[str]:
+    """The stages that lead from voice `a` to voice `b`, when b's history passes through a's
+    weights (empty when neither is a stage dir or b does not descend from a)."""
+    from compress.checkpoint import load_manifest
+    from compress.models.voice_dir import is_project_checkpoint, resolve_voice_dir
+
+    a, b = resolve_voice_dir(a), resolve_voice_dir(b)
+    if not is_project_checkpoint(b):
+        return []
+    history = load_manifest(b)["history"]
+    if is_project_checkpoint(a):
+        target = load_manifest(a)["weights_sha256"]
+    else:
+        target = history[0]["output_sha256"] if history[0].get("source") == str(a.resolve()) else None
+    outputs = [entry["output_sha256"] for entry in history]
+    if target not in outputs:
+        return []
+    start = outputs.index(target)
+    return [f"{i}:{entry['stage']}" for i, entry in enumerate(history) if i > start]
 
 
 def total_params(voice: Voice) -> int:

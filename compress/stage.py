@@ -1,30 +1,43 @@
 """The stage contract: every compression stage reads one voice and writes one stage dir.
 
     name: str
-    apply(voice, config, ctx) -> (voice, StageRecord)
+    apply(voice, config, ctx) -> StageResult(voice, record, mode, artifacts)
+    restore(voice, mode, stage_dir) -> voice      # replays the mode when a stage dir loads
 
-`run_stage` does the rest the same way for every stage: it records the parent (path, sha256
-of its weights, its arch and manifest), stores in revert.safetensors every parent tensor the
-stage changed or removed, and writes the dir atomically. `revert` rebuilds the parent from
-the stage dir alone and checks it against the recorded sha256.
+A stage's convert is its `apply`: it returns the voice it made, what it did (`StageRecord`),
+the mode that loading must replay on the float modules rebuilt from the widths (empty when
+the widths and weights say everything, as for prune; module swaps plus quantizer state for
+qat; an artifact handed to its runtime for export), and the extra files it declares.
+
+`run_stage` does the rest the same way for every stage: it continues the parent's history
+(or starts one with an import record of the user's voice), stores in revert.safetensors
+every parent tensor the stage changed or removed, records the sha256 of every file, and
+writes the dir atomically. `revert` walks the history back, one stage or down to the root,
+checking every file and every rebuilt parent against the recorded sha256.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, is_dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Callable
 
 import torch
 
-from compress.checkpoint import (WEIGHTS, arch_document, load_manifest, read_json, read_tensors, save_checkpoint,
-                                 serialize, sha256, voice_from_arch, voice_tensors, write_json)
+from compress.checkpoint import (WEIGHTS, arch_document, build_from_arch, load_manifest, read_tensors,
+                                 read_weights, save_checkpoint, serialize, sha256, voice_tensors)
 from compress.errors import VoiceLoadError
-from compress.manifest import new_manifest
-from compress.models.voice import Voice
+from compress.files import check_new_directory
+from compress.loading import replay
+from compress.manifest import environment
+from compress.models.voice import Voice, load_tensors
 from compress.models.voice_dir import is_project_checkpoint
+from compress.origin import IMPORT_FILE, import_kantts, import_plain, write_kantts
+from compress.registry import StageEntry, config_to_json
 
 REVERT = "revert.safetensors"
+REPORT = "report.md"
+RESERVED = {WEIGHTS, "arch.json", "manifest.json", REVERT, REPORT, IMPORT_FILE}
 
 
 @dataclass
@@ -34,6 +47,14 @@ class StageRecord:
     changes: list[dict] = field(default_factory=list)
     metrics: dict = field(default_factory=dict)
     report: str = ""  # markdown body of report.md
+
+
+@dataclass
+class StageResult:
+    voice: Voice
+    record: StageRecord
+    mode: dict = field(default_factory=dict)  # JSON; empty: nothing to replay on load
+    artifacts: dict[str, bytes] = field(default_factory=dict)  # extra files of the stage dir
 
 
 @dataclass
@@ -48,18 +69,21 @@ class StageContext:
             self.progress(phase, done, total)
 
 
-class Stage(Protocol):
-    name: str
+class Stage:
+    """Base of the stages: `apply` is required; `restore` only for stages that record a mode."""
 
-    def apply(self, voice: Voice, config, ctx: StageContext) -> tuple[Voice, StageRecord]: ...
+    name = ""
 
+    def apply(self, voice: Voice, config, ctx: StageContext) -> StageResult:
+        raise NotImplementedError
 
-def parent_record(voice: Voice, tensors: dict[str, torch.Tensor]) -> dict:
-    record = {"path": str(voice.source), "sha256": sha256(serialize(tensors)), "arch": arch_document(voice),
-              "manifest": None}
-    if is_project_checkpoint(voice.source):
-        record["manifest"] = read_json(Path(voice.source) / "manifest.json")
-    return record
+    def restore(self, voice: Voice, mode: dict, stage_dir: Path) -> Voice:
+        raise VoiceLoadError(f"stage {self.name!r} recorded a mode it cannot restore")
+
+    def widen(self, voice: Voice, entry: dict) -> Voice:
+        """The same function at the widths of the stage's input (history `entry`), for writing
+        a float stage in a layout that only knows uniform widths (export-kantts)."""
+        raise VoiceLoadError(f"stage {self.name!r} cannot be written back at its input's widths")
 
 
 def totals(before: dict[str, torch.Tensor], after: dict[str, torch.Tensor]) -> dict:
@@ -71,45 +95,134 @@ def totals(before: dict[str, torch.Tensor], after: dict[str, torch.Tensor]) -> d
             "bytes_before": b0, "bytes_after": b1}
 
 
-def run_stage(stage: Stage, voice: Voice, config, ctx: StageContext, out_dir: Path) -> tuple[Path, Voice]:
+def history_of(voice: Voice, tensors: dict[str, torch.Tensor]) -> tuple[list[dict], dict[str, torch.Tensor]]:
+    """The history a stage over `voice` continues, and the import tensors to keep (first stage)."""
+    source = Path(voice.source)
+    if is_project_checkpoint(source):
+        manifest = load_manifest(source)
+        if manifest["weights_sha256"] != sha256(serialize(tensors)):
+            raise VoiceLoadError(f"the voice differs from its stage dir {source}; save it before running a stage")
+        return manifest["history"], {}
+    if (source / "am").is_dir() and (source / "voc").is_dir():
+        record, kept = import_kantts(voice)
+        return [record], kept
+    return [import_plain(voice)], {}
+
+
+def changed_tensors(before: dict[str, torch.Tensor], after: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Tensors of `before` that `after` lacks or holds with another shape, dtype or value."""
+    return {k: v for k, v in before.items()
+            if k not in after or after[k].shape != v.shape or after[k].dtype != v.dtype or not torch.equal(after[k], v)}
+
+
+def run_stage(entry: StageEntry, voice: Voice, config, ctx: StageContext, out_dir: Path) -> tuple[Path, Voice]:
+    out_dir = check_new_directory(out_dir)
     parent_tensors = voice_tensors(voice)
-    new_voice, record = stage.apply(voice, config, ctx)
+    history, kept = history_of(voice, parent_tensors)
+    input_arch, parent_modes = arch_document(voice), list(voice.modes)
+    result = entry.stage.apply(voice, config, ctx)
+    clash = sorted(set(result.artifacts) & RESERVED)
+    if clash:
+        raise ValueError(f"stage {entry.name!r} declares an artifact with a reserved name: {clash[0]}")
+    new_voice = result.voice
+    new_voice.modes = parent_modes + ([{"stage": entry.name, "mode": result.mode}] if result.mode else [])
     new_tensors = voice_tensors(new_voice)
-    changed = {k: v for k, v in parent_tensors.items()
-               if k not in new_tensors or new_tensors[k].shape != v.shape or not torch.equal(new_tensors[k], v)}
-    manifest = new_manifest(stage.name, parent_record(voice, parent_tensors), recipe=ctx.recipe,
-                            overrides=ctx.overrides, seed=ctx.seed)
-    manifest["config"] = asdict(config) if is_dataclass(config) else config
-    manifest["changes"] = record.changes
-    manifest["totals"] = totals(parent_tensors, new_tensors)
-    manifest["metrics"] = record.metrics
-    manifest["revert"] = {"file": REVERT, "tensors": len(changed)}
-    extra = {REVERT: serialize(changed), "report.md": record.report.encode("utf-8")}
+    files = {REVERT: serialize(changed_tensors(parent_tensors, new_tensors)),
+             REPORT: result.record.report.encode("utf-8"), **result.artifacts}
+    where = str(Path(out_dir).resolve())
+    if kept:
+        files[IMPORT_FILE] = serialize(kept)
+        history[0]["load_changes"].update(sha256=sha256(files[IMPORT_FILE]), dir=where)
+    history.append({
+        "stage": entry.name, "dir": where, "config": config_to_json(entry, config), "recipe": ctx.recipe,
+        "overrides": list(ctx.overrides), "seed": ctx.seed, "input_sha256": sha256(serialize(parent_tensors)),
+        "output_sha256": None, "input_arch": input_arch, "mode": result.mode, "changes": result.record.changes,
+        "totals": totals(parent_tensors, new_tensors), "metrics": result.record.metrics,
+        "files": {name: sha256(data) for name, data in sorted(files.items())}, **environment()})
     new_voice.source = Path(out_dir)
-    return save_checkpoint(new_voice, out_dir, manifest, extra), new_voice
+    return save_checkpoint(new_voice, out_dir, history, files), new_voice
 
 
-def revert(stage_dir: Path, out_dir: Path) -> Path:
-    """Write the stage's parent, bit for bit, as a project checkpoint dir."""
+# --- revert -------------------------------------------------------------------------------
+
+def _checked_file(directory: Path, name: str, expected: str | None) -> bytes:
+    path = directory / name
+    if not path.is_file():
+        raise VoiceLoadError(f"missing {path} (needed to revert)")
+    data = path.read_bytes()
+    if expected is not None and sha256(data) != expected:
+        raise VoiceLoadError(f"{path} does not match the recorded sha256 {expected[:12]}…; the file was modified")
+    return data
+
+
+def _entry_dir(entry: dict, fallback: Path | None) -> Path:
+    if fallback is not None:
+        return fallback
+    if not entry.get("dir") or not Path(entry["dir"]).is_dir():
+        raise VoiceLoadError(f"the dir of stage {entry['stage']!r} ({entry.get('dir')}) is needed to revert "
+                             f"past it and is missing")
+    return Path(entry["dir"])
+
+
+def parent_tensors(entry: dict, directory: Path, tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The input of the stage `entry` (written in `directory`) from its output `tensors`."""
+    if entry.get("input_arch") is None:
+        raise VoiceLoadError(f"stage {entry['stage']!r} recorded no parent to revert to")
+    restored = read_tensors_checked(directory, REVERT, entry["files"].get(REVERT))
+    parent = build_from_arch(entry["input_arch"], directory, replay)
+    expected = voice_tensors(parent)
+    missing = [k for k in expected if k not in restored and k not in tensors]
+    if missing:
+        raise VoiceLoadError(f"{directory}: revert data lacks {missing[0]}")
+    rebuilt = {k: restored.get(k, tensors.get(k)) for k in expected}
+    if sha256(serialize(rebuilt)) != entry["input_sha256"]:
+        raise VoiceLoadError(f"{directory}: the rebuilt parent does not match the recorded sha256 "
+                             f"{entry['input_sha256'][:12]}…; the stage dir was modified")
+    return rebuilt
+
+
+def read_tensors_checked(directory: Path, name: str, expected: str | None) -> dict[str, torch.Tensor]:
+    _checked_file(directory, name, expected)
+    tensors, _ = read_tensors(directory / name)
+    return tensors
+
+
+def revert(stage_dir: Path, out_dir: Path, to: int | None = None, fmt: str = "auto") -> Path:
+    """Write the voice as it was before history entry `to + 1` (default: the parent).
+
+    Reverting to the root of a KAN-TTS import writes the KAN-TTS voice dir (unless fmt is
+    "project"); any other target is a project checkpoint dir whose files equal the stage dir
+    it was, bit for bit."""
     stage_dir = Path(stage_dir)
     manifest = load_manifest(stage_dir)
-    parent = manifest.get("parent")
-    if not parent or "arch" not in parent:
-        raise VoiceLoadError(f"{stage_dir} has no parent to revert to (stage {manifest['stage']!r})")
-    current, digest = read_tensors(stage_dir / WEIGHTS)
-    if digest != manifest["weights_sha256"]:
-        raise VoiceLoadError(f"{stage_dir}: manifest.json does not match its weights")
-    restored, _ = read_tensors(stage_dir / REVERT)
-    voice = voice_from_arch(parent["arch"], {**current, **restored}, Path(parent["path"]))
-    tensors = voice_tensors(voice)
-    missing = set(current) | set(restored)
-    if set(tensors) - missing:
-        raise VoiceLoadError(f"{stage_dir}: revert data lacks {sorted(set(tensors) - missing)[0]}")
-    if sha256(serialize(tensors)) != parent["sha256"]:
-        raise VoiceLoadError(f"{stage_dir}: the rebuilt parent does not match the recorded sha256 "
-                             f"{parent['sha256'][:12]}…; the stage dir was modified")
-    manifest_out = parent["manifest"] or new_manifest("import", {"path": parent["path"], "sha256": None})
-    path = save_checkpoint(voice, out_dir, dict(manifest_out))
-    if parent["manifest"]:
-        write_json(path / "manifest.json", parent["manifest"])  # the parent's own, unchanged
-    return path
+    history = manifest["history"]
+    last = len(history) - 1
+    if last == 0:
+        raise VoiceLoadError(f"{stage_dir} holds no stage to revert (its history is only the import)")
+    to = last - 1 if to is None else to
+    if not 0 <= to < last:
+        raise VoiceLoadError(f"--to must be between 0 (the imported voice) and {last - 1}, got {to}")
+    if fmt not in ("auto", "project", "kantts"):
+        raise VoiceLoadError(f"unknown revert format {fmt!r}; use auto, project or kantts")
+    check_new_directory(out_dir)
+    tensors = read_weights(stage_dir, manifest)
+    for index in range(last, to, -1):
+        directory = _entry_dir(history[index], stage_dir if index == last else None)
+        tensors = parent_tensors(history[index], directory, tensors)
+    root = history[0]
+    if to == 0 and root["format"] == "kantts" and fmt != "project":
+        first = _entry_dir(history[1], stage_dir if last == 1 else None)
+        kept = read_tensors_checked(first, IMPORT_FILE, root["load_changes"].get("sha256"))
+        return write_kantts(root, kept, tensors, out_dir)
+    if fmt == "kantts":
+        raise VoiceLoadError("only the imported KAN-TTS voice reverts as a KAN-TTS dir; "
+                             "use export-kantts for a float stage")
+    arch = history[to + 1]["input_arch"]
+    voice = load_tensors(build_from_arch(arch, stage_dir, replay), tensors)
+    own_files = {}
+    if to > 0:  # the stage dir it was, complete: its revert data, report and artifacts too
+        directory = _entry_dir(history[to], stage_dir if to == last else None)
+        own_files = {name: _checked_file(directory, name, digest) for name, digest in history[to]["files"].items()}
+    voice.source = Path(out_dir)
+    return save_checkpoint(voice, out_dir, [dict(e) for e in history[: to + 1]], own_files)
+

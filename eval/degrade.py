@@ -33,10 +33,11 @@ def save_degraded(source: str | Path, out: str | Path, relative_std: float, seed
                   network: str = "voc") -> Path:
     """Load `source`, add weight noise and save it as a checkpoint dir at `out`."""
     from compress.checkpoint import save_checkpoint
-    from compress.manifest import new_manifest
-    from compress.models.voice import load_voice
+    from compress.origin import import_plain
+    from compress.loading import load_voice
 
     voice = add_weight_noise(load_voice(source), relative_std, seed, network)
-    manifest = new_manifest("degrade", {"path": str(source), "sha256": None},
-                            recipe={"relative_std": relative_std, "network": network}, seed=seed)
-    return save_checkpoint(voice, Path(out), manifest)
+    record = import_plain(voice)  # a test voice: its root is the noisy voice itself
+    record.update(format="degraded", degraded={"from": str(source), "relative_std": relative_std,
+                                               "network": network, "seed": seed})
+    return save_checkpoint(voice, Path(out), [record])

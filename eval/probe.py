@@ -36,7 +36,7 @@ def main() -> None:
     import torch
 
     from compress import synthesis
-    from compress.models.voice import load_voice
+    from compress.loading import load_voice
 
     baseline = status_bytes("VmRSS")
     voice = load_voice(request["path"])

@@ -28,7 +28,7 @@ def regress_args(demo_out: Path = Path("out/demo")) -> tuple[list[str], str]:
     stage = newest_stage(demo_out)
     runs = [str(voice), str(stage if stage is not None else voice)]
     note = f"regress: {voice.name} against {stage if stage is not None else 'itself'}"
-    return runs, note
+    return [word for run in runs for word in ("--voice", run)], note
 
 
 def main() -> None:

@@ -79,7 +79,7 @@ def _names(resolved: list[Path]) -> list[str]:
 
 
 def _load(path: Path, name: str) -> Run:
-    from compress.models.voice import load_voice
+    from compress.loading import load_voice
 
     kind, files = weight_files(path)
     return Run(name, path, load_voice(path), kind, files)

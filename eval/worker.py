@@ -18,7 +18,7 @@ def main() -> None:
 
     torch.set_num_threads(1)
     from compress import synthesis
-    from compress.models.voice import load_voice
+    from compress.loading import load_voice
 
     voice = load_voice(request["path"])
     encoded = [synthesis.encode_lines(voice, item, speaker=request["speaker"], emotion=request["emotion"])

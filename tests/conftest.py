@@ -29,7 +29,7 @@ def reference_dirs() -> list[Path]:
 
 @pytest.fixture(scope="session")
 def tiny_voice():
-    from compress.models.voice import load_voice
+    from compress.loading import load_voice
 
     return load_voice(TINY / "voices")
 

@@ -5,17 +5,17 @@ import torch
 
 from compress.checkpoint import load_checkpoint, save_checkpoint, voice_tensors, weights_sha256
 from compress.errors import InputError, VoiceLoadError
-from compress.manifest import new_manifest
-from compress.models.voice import load_voice
+from compress.origin import import_plain
+from compress.loading import load_voice
 from tests.conftest import TINY
 
 
-def import_manifest():
-    return new_manifest("import", {"path": str(TINY), "sha256": None})
+def import_manifest(voice):
+    return [import_plain(voice)]
 
 
 def test_round_trip_is_identical(tmp_path, tiny_voice):
-    out = save_checkpoint(tiny_voice, tmp_path / "ckpt", import_manifest())
+    out = save_checkpoint(tiny_voice, tmp_path / "ckpt", import_manifest(tiny_voice))
     assert sorted(p.name for p in out.iterdir()) == ["arch.json", "manifest.json", "model.safetensors"]
     again = load_voice(out)
     original, loaded = voice_tensors(tiny_voice), voice_tensors(again)
@@ -35,21 +35,51 @@ def test_serialization_is_deterministic(tiny_voice):
 def test_existing_output_is_not_overwritten(tmp_path, tiny_voice):
     (tmp_path / "ckpt").mkdir()
     with pytest.raises(InputError, match="output already exists"):
-        save_checkpoint(tiny_voice, tmp_path / "ckpt", import_manifest())
+        save_checkpoint(tiny_voice, tmp_path / "ckpt", import_manifest(tiny_voice))
 
 
 def test_manifest_that_does_not_match_weights(tmp_path, tiny_voice):
-    out = save_checkpoint(tiny_voice, tmp_path / "ckpt", import_manifest())
+    out = save_checkpoint(tiny_voice, tmp_path / "ckpt", import_manifest(tiny_voice))
     manifest = json.loads((out / "manifest.json").read_text())
-    manifest["weights_sha256"] = "0" * 64
+    manifest["weights_sha256"] = manifest["history"][-1]["output_sha256"] = "0" * 64
     (out / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(VoiceLoadError, match="manifest.json does not match its weights"):
         load_checkpoint(out)
 
 
 def test_truncated_weights(tmp_path, tiny_voice):
-    out = save_checkpoint(tiny_voice, tmp_path / "ckpt", import_manifest())
+    out = save_checkpoint(tiny_voice, tmp_path / "ckpt", import_manifest(tiny_voice))
     data = (out / "model.safetensors").read_bytes()
     (out / "model.safetensors").write_bytes(data[: len(data) // 2])
     with pytest.raises(VoiceLoadError, match="truncated or not a safetensors file"):
         load_checkpoint(out)
+
+
+def test_manifest_whose_history_disagrees_is_refused(tmp_path, tiny_voice):
+    out = save_checkpoint(tiny_voice, tmp_path / "ckpt", import_manifest(tiny_voice))
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["weights_sha256"] = "0" * 64
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(VoiceLoadError, match="weights_sha256 differs from the last history entry"):
+        load_checkpoint(out)
+
+
+def test_version_1_manifest_is_upgraded_to_a_flat_history(tmp_path, tiny_voice):
+    """The one upgrade path: a version-1 stage of a stage (parents nested) reads as history."""
+    out = save_checkpoint(tiny_voice, tmp_path / "ckpt", import_manifest(tiny_voice))
+    digest = json.loads((out / "manifest.json").read_text())["weights_sha256"]
+    root = {"schema": "sambert-compress/manifest", "version": 1, "stage": "prune",
+            "parent": {"path": "/voices/refvoice", "sha256": "a" * 64, "arch": {"x": 1}, "manifest": None},
+            "changes": [{"group": "g"}], "totals": {"params_kept": 0.9}, "metrics": {}, "config": {"k": 1},
+            "weights_sha256": "b" * 64}
+    child = dict(root, parent={"path": "/runs/01-prune", "sha256": "b" * 64, "arch": {"x": 2}, "manifest": root},
+                 weights_sha256=digest, revert={"file": "revert.safetensors", "tensors": 3})
+    (out / "manifest.json").write_text(json.dumps(child))
+    from compress.checkpoint import load_manifest
+
+    manifest = load_manifest(out)
+    assert manifest["version"] == 2
+    assert [e["stage"] for e in manifest["history"]] == ["import", "prune", "prune"]
+    assert [e["output_sha256"] for e in manifest["history"]] == ["a" * 64, "b" * 64, digest]
+    assert manifest["history"][2]["input_arch"] == {"x": 2} and manifest["history"][1]["changes"] == [{"group": "g"}]
+    assert load_checkpoint(out).parameter_count() == tiny_voice.parameter_count()

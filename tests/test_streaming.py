@@ -24,7 +24,7 @@ def causal_reference_dirs():
 
 @pytest.mark.parametrize("folder", causal_reference_dirs(), ids=lambda p: p.name)
 def test_stream_equals_whole_sentence(folder):
-    from compress.models.voice import load_voice
+    from compress.loading import load_voice
 
     voice = load_voice(folder / "voices")
     assert voice.vocoder.arch.causal

@@ -16,9 +16,12 @@ PHASES = {"load": "loading", "quality": "quality", "macs": "MACs", "speed": "lat
 
 
 def bench(
-    runs: Annotated[list[str], typer.Argument(
-        help="RUN... (voice dir, voices/ root or stage dir; the first is the reference), then recipe "
-             "overrides such as bench.sentences=5 or bench=quick.", show_default=False)],
+    runs: Annotated[Optional[list[str]], typer.Argument(
+        help="Recipe overrides such as bench.sentences=5 or bench=quick (and, the old spelling, RUN paths).",
+        show_default=False)] = None,
+    voice: Annotated[Optional[list[str]], typer.Option(
+        "--voice", help="A run: voice dir, voices/ root or stage dir; repeat it (the first is the reference).",
+        show_default=False)] = None,
     out: Annotated[Optional[Path], typer.Option(
         "--out", help="Output folder, must not exist (default: out/bench-<date>-<time>).")] = None,
     reference: Annotated[Optional[str], typer.Option(
@@ -37,7 +40,10 @@ def bench(
     from compress.files import check_new_directory
     from eval.report import main_table, write_report
 
-    overrides, paths = split_overrides(runs)
+    overrides, paths = split_overrides(list(runs or []))
+    paths = list(voice or []) + paths
+    if not paths:
+        raise InputError("give the runs to compare: --voice RUN [--voice RUN ...]")
     if sentences is not None:
         if sentences < 1:
             raise InputError(f"--sentences must be at least 1, got {sentences}")

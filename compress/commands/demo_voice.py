@@ -114,4 +114,5 @@ def _progress(stage: str, done: int, total: int) -> None:
 
 
 def register(root: typer.Typer) -> None:
-    root.add_typer(app, name="demo-voice")
+    root.command("build-demo-voice")(build)  # the name that says what it does
+    root.add_typer(app, name="demo-voice")  # its data tools; `demo-voice build` is the old spelling

@@ -8,13 +8,13 @@ from typing import Annotated, Optional
 
 import typer
 
-from compress.commands.common import VoiceNameOption, load_voice_for_cli, note
+from compress.commands.common import VoiceNameOption, VoiceOption, load_voice_for_cli, note
 from compress.errors import InputError
 
 
 def eval_voice(
-    voice: Annotated[Optional[Path], typer.Argument(
-        help="Voice dir, voices/ root or stage dir (default: the embedded demo voice).", show_default=False)] = None,
+    voice: VoiceOption = None,
+    legacy_voice: Annotated[Optional[Path], typer.Argument(hidden=True, show_default=False)] = None,
     texts: Annotated[Optional[Path], typer.Option(
         "--texts", help="Sentences: a text file (one per line), a corpus-style .tsv, or a .symbols file "
                         "(default: the 50 sentences of the benchmark corpus).")] = None,
@@ -43,7 +43,9 @@ def eval_voice(
     checks = load_style_checks(check) if check is not None else None
     if out is not None:
         check_new_directory(out)
-    loaded = load_voice_for_cli(voice, voice_name)
+    if voice is not None and legacy_voice is not None:
+        raise InputError("give the voice once, as --voice")
+    loaded = load_voice_for_cli(voice or legacy_voice, voice_name)
     speaker_list = _names(speakers) or list(loaded.tables.speakers)
     emotion_list = _names(emotions)
     if not emotion_list:

@@ -22,7 +22,7 @@ def profile(
     repeats: Annotated[int, typer.Option("--repeats", help="Timed runs after one warm-up; the median is reported.")] = 5,
     speaker: Annotated[Optional[str], typer.Option("--speaker", help="Default: the voice's first speaker.")] = None,
     emotion: Annotated[Optional[str], typer.Option("--emotion", help="Default: neutral.")] = None,
-    json_out: Annotated[Optional[Path], typer.Option("--json", help="Also write the figures as JSON.")] = None,
+    json_out: Annotated[Optional[Path], typer.Option("--out", "--json", help="Also write the figures as JSON.")] = None,
     voice: VoiceOption = None,
     voice_name: VoiceNameOption = None,
 ) -> None:

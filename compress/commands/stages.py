@@ -12,50 +12,96 @@ from compress.commands.common import note
 
 
 def revert(
-    stage_dir: Annotated[Path, typer.Argument(help="A stage dir written by this tool.")],
-    out: Annotated[Path, typer.Option("--out", help="Where to write the parent (a new dir).")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write the reverted voice (a new dir).")],
+    voice: Annotated[Optional[Path], typer.Option("--voice", help="A stage dir written by this tool.")] = None,
+    to: Annotated[Optional[int], typer.Option(
+        "--to", help="History entry to go back to: 0 is the imported voice (default: the parent).")] = None,
+    fmt: Annotated[str, typer.Option(
+        "--format", help="auto: the root of a KAN-TTS import as a KAN-TTS dir, else a stage dir; "
+                         "project: always a stage dir; kantts: the KAN-TTS dir.")] = "auto",
+    stage_dir: Annotated[Optional[Path], typer.Argument(hidden=True)] = None,
 ) -> None:
-    """Rebuild a stage's parent bit for bit from the stage dir alone (checked by sha256)."""
-    from compress.errors import VoiceLoadError
+    """Rebuild an earlier voice of a stage dir's history, bit for bit (checked by sha256)."""
+    from compress.errors import InputError, VoiceLoadError
     from compress.models.voice_dir import is_project_checkpoint
     from compress.stage import revert as revert_stage
 
+    stage_dir = _one_voice(voice, stage_dir)
     if not is_project_checkpoint(stage_dir):
         raise VoiceLoadError(f"{stage_dir} is not a stage dir (no arch.json)")
-    path = revert_stage(stage_dir, out)
-    note(f"wrote the parent of {stage_dir} to {path} (sha256 verified)")
+    if to is not None and to < 0:
+        raise InputError(f"--to must be 0 or more, got {to}")
+    path = revert_stage(stage_dir, out, to, fmt)
+    note(f"wrote {path} from the history of {stage_dir} (sha256 verified)")
 
 
 def diff(
-    a: Annotated[Path, typer.Argument(help="A stage dir, or any voice to compare.")],
-    b: Annotated[Optional[Path], typer.Argument(help="A second voice; without it, A's changes vs its parent.")] = None,
+    voice: Annotated[Optional[list[Path]], typer.Option(
+        "--voice", help="A stage dir (its changes vs its parent), or --voice A --voice B to compare two voices.")] = None,
+    legacy: Annotated[Optional[list[Path]], typer.Argument(hidden=True)] = None,
 ) -> None:
     """What changed, per layer, as a table."""
+    from compress.errors import InputError
+
+    voices = list(voice or []) + list(legacy or [])
+    if not 1 <= len(voices) <= 2:
+        raise InputError("give one stage dir, or two voices to compare (--voice A --voice B)")
+    if len(voices) == 1:
+        _diff_stage(voices[0])
+    else:
+        _diff_voices(*voices)
+
+
+def _one_voice(option: Optional[Path], positional: Optional[Path]) -> Path:
+    from compress.errors import InputError
+
+    if (option is None) == (positional is None):
+        raise InputError("give the stage dir as --voice DIR")
+    return option or positional
+
+
+def _diff_stage(a: Path) -> None:
     from rich.table import Table
 
     from compress import diff as differ
     from compress.checkpoint import load_manifest
     from compress.errors import VoiceLoadError
-    from compress.models.voice import load_voice
+    from compress.manifest import current
     from compress.models.voice_dir import is_project_checkpoint
 
+    if not is_project_checkpoint(a):
+        raise VoiceLoadError(f"{a} is not a stage dir; give two voices to compare them")
+    manifest = load_manifest(a)
+    history, entry = manifest["history"], current(manifest)
     console = make_console()
-    if b is None:
-        if not is_project_checkpoint(a):
-            raise VoiceLoadError(f"{a} is not a stage dir; give two voices to compare them")
-        manifest = load_manifest(a)
-        rows = differ.manifest_rows(manifest)
-        table = Table(title=f"{a}: stage {manifest['stage']!r} vs its parent {manifest['parent']['path'] if manifest['parent'] else '-'}")
-        columns = sorted({k for row in rows for k in row if k not in ("removed", "shapes")}, key=_column_order)
-        for column in columns:
-            table.add_column(column)
-        for row in rows:
-            table.add_row(*[_cell(row.get(c)) for c in columns])
-        console.print(table)
-        t = manifest["totals"]
-        console.print(f"parameters {t['params_before']:,} -> {t['params_after']:,} (kept {t['params_kept']:.3f}); "
-                      f"bytes {t['bytes_before']:,} -> {t['bytes_after']:,}")
+    console.print("history: " + " -> ".join(f"{i}:{e['stage']}" for i, e in enumerate(history)))
+    if len(history) == 1:
+        console.print(f"{a} is an imported voice ({history[0]['source']}); it has no stage to diff")
         return
+    rows = differ.manifest_rows(manifest)
+    parent = history[-2].get("dir") or history[-2].get("source") or "-"
+    table = Table(title=f"{a}: stage {entry['stage']!r} vs its parent {parent}")
+    columns = sorted({k for row in rows for k in row if k not in ("removed", "shapes")}, key=_column_order)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*[_cell(row.get(c)) for c in columns])
+    console.print(table)
+    t = entry["totals"]
+    console.print(f"parameters {t['params_before']:,} -> {t['params_after']:,} (kept {t['params_kept']:.3f}); "
+                  f"bytes {t['bytes_before']:,} -> {t['bytes_after']:,}")
+
+
+def _diff_voices(a: Path, b: Path) -> None:
+    from rich.table import Table
+
+    from compress import diff as differ
+    from compress.loading import load_voice
+
+    console = make_console()
+    between = differ.stages_between(a, b)
+    if between:
+        console.print(f"{b} descends from {a} through: " + " -> ".join(between))
     va, vb = load_voice(a), load_voice(b)
     rows = differ.compare(va, vb)
     table = Table(title=f"{a} vs {b}: {len(rows)} layers differ")
@@ -83,6 +129,20 @@ def _cell(value) -> str:
     return str(value)
 
 
+
+
+def export_kantts(
+    out: Annotated[Path, typer.Option("--out", help="The KAN-TTS voice dir to write (a new dir).")],
+    voice: Annotated[Path, typer.Option("--voice", help="A float stage dir (or any voice).")],
+) -> None:
+    """Write a float stage as a KAN-TTS voice dir (pruned units zero-padded back)."""
+    from compress.kantts_export import export_kantts as write
+
+    path = write(voice, out)
+    note(f"wrote the KAN-TTS voice {path}")
+
+
 def register(app: typer.Typer) -> None:
     app.command()(revert)
     app.command()(diff)
+    app.command("export-kantts")(export_kantts)

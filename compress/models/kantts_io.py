@@ -136,13 +136,16 @@ def fold_weight_norm(state: dict) -> dict:
 
 
 def unfold_weight_norm(state: dict, conv_weights: set[str]) -> dict:
-    """Plain conv weights -> (weight_g, weight_v) with v = w, g = ||w||: the same function."""
+    """Plain conv weights -> (weight_g, weight_v) with v = w, g = ||w||: the same function.
+    An all-zero output channel (a pruned unit padded back) gets v = 1 and g = 0: weight norm
+    divides by ||v||, and 0 / 0 would load as NaN."""
     out = {}
     for key, value in state.items():
         if key in conv_weights:
             dims = tuple(range(1, value.dim()))
-            out[key + "_g"] = value.norm(dim=dims, keepdim=True)
-            out[key + "_v"] = value.clone()
+            norm = value.norm(dim=dims, keepdim=True)
+            out[key + "_g"] = norm
+            out[key + "_v"] = torch.where(norm == 0, torch.ones_like(value), value)
         else:
             out[key] = value
     return out

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -40,6 +40,11 @@ class Voice:
     # The KAN-TTS configs ({"am", "voc", "audio"}) when the voice came from (or can be
     # written back to) the released layout.
     kantts_configs: dict | None = None
+    # The modes that loading replays after building the float modules from the widths, in
+    # order: [{"stage": name, "mode": {...}}] (module swaps, quantizer state; see compress/stage.py).
+    modes: list[dict] = field(default_factory=list)
+    # What a restored mode hands to a runtime other than torch (an export's ONNX files, by name).
+    runtime: dict = field(default_factory=dict)
 
     @property
     def sample_rate(self) -> int:
@@ -59,9 +64,15 @@ class Voice:
                 f"{self.vocoder.arch.in_channels}")
 
 
-def load_state(model: torch.nn.Module, state: dict, what: str) -> None:
-    """load_state_dict that names the first missing or mismatching key and both shapes."""
+def load_state(model: torch.nn.Module, state: dict, what: str, strict: bool = False) -> None:
+    """load_state_dict that names the first missing or mismatching key and both shapes;
+    `strict` also refuses a tensor the model does not have (naming it)."""
     expected = model.state_dict()
+    if strict:
+        extra = [key for key in state if key not in expected]
+        if extra:
+            raise ConfigMismatchError(f"{what} checkpoint has an unexpected tensor {extra[0]} "
+                                      f"(not in the model its arch describes)")
     for key, tensor in expected.items():
         if key not in state:
             raise ConfigMismatchError(f"{what} checkpoint lacks {key} (config expects {tuple(tensor.shape)})")
@@ -76,28 +87,27 @@ def load_state(model: torch.nn.Module, state: dict, what: str) -> None:
         {k: state[k].float() if state[k].is_floating_point() else state[k] for k in expected}, strict=True)
 
 
+def build_voice(am_arch, voc_arch, tables: SymbolTables, audio: AudioConfig, source: Path,
+                kantts_configs: dict | None = None) -> Voice:
+    """The float modules of two architectures, not yet loaded (weights as initialized)."""
+    return Voice(am=Sambert(am_arch).eval(), vocoder=Generator(voc_arch).eval(), tables=tables, audio=audio,
+                 source=Path(source), kantts_configs=kantts_configs)
+
+
+def load_tensors(voice: Voice, tensors: dict[str, torch.Tensor], strict: bool = True) -> Voice:
+    """Load "am.*" / "voc.*" tensors into the voice's modules; with `strict`, a tensor under
+    any other prefix or not in a module is an error naming it."""
+    parts = {"am": ("acoustic model", voice.am), "voc": ("vocoder", voice.vocoder)}
+    stray = [key for key in tensors if key.split(".", 1)[0] not in parts]
+    if strict and stray:
+        raise ConfigMismatchError(f"checkpoint has an unexpected tensor {stray[0]} (neither am.* nor voc.*)")
+    for prefix, (what, module) in parts.items():
+        cut = len(prefix) + 1
+        load_state(module, {k[cut:]: v for k, v in tensors.items() if k.startswith(prefix + ".")}, what, strict)
+    return voice
+
+
 def assemble_voice(am_arch, voc_arch, tensors: dict[str, torch.Tensor], tables: SymbolTables,
                    audio: AudioConfig, source: Path, kantts_configs: dict | None = None) -> Voice:
-    """Build the modules for two architectures and load "am.*" / "voc.*" tensors into them."""
-    am, vocoder = Sambert(am_arch), Generator(voc_arch)
-    load_state(am, {k[3:]: v for k, v in tensors.items() if k.startswith("am.")}, "acoustic model")
-    load_state(vocoder, {k[4:]: v for k, v in tensors.items() if k.startswith("voc.")}, "vocoder")
-    return Voice(am=am.eval(), vocoder=vocoder.eval(), tables=tables, audio=audio, source=Path(source),
-                 kantts_configs=kantts_configs)
-
-
-def load_voice(path: str | Path | None = None, name: str | None = None) -> Voice:
-    """Load a KAN-TTS voice dir, a `voices/` root, or a project checkpoint / stage dir."""
-    from compress.models.voice_dir import is_project_checkpoint, resolve_voice_dir
-
-    voice_dir = resolve_voice_dir(path, name)
-    if is_project_checkpoint(voice_dir):
-        from compress.checkpoint import load_checkpoint
-
-        voice = load_checkpoint(voice_dir)
-    else:
-        from compress.models.kantts_io import load_kantts_voice
-
-        voice = load_kantts_voice(voice_dir)
-    voice.check()
-    return voice
+    """Build the float modules for two architectures and load every tensor into them (strictly)."""
+    return load_tensors(build_voice(am_arch, voc_arch, tables, audio, source, kantts_configs), tensors)

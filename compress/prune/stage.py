@@ -16,16 +16,17 @@ from pathlib import Path
 
 from compress.audio.config import FeatureConfig
 from compress.audio.mel_torch import LogMel
-from compress.checkpoint import voice_tensors
+from compress.checkpoint import build_from_arch, voice_tensors
 from compress.models.voice import Voice
 from compress.prune.allocate import allocate, match_patterns
 from compress.prune.config import PruneConfig
 from compress.prune.cost import element_weights, macs_per_second, usage_rates
 from compress.prune.recovery import recover
 from compress.prune.report import changes, markdown
-from compress.prune.surgery import planned_cost, remove
+from compress.prune.surgery import pad, planned_cost, remove
 from compress.prune.voice_groups import voice_groups
-from compress.stage import StageContext, StageRecord
+from compress.registry import StageEntry
+from compress.stage import Stage, StageContext, StageRecord, StageResult
 from sensitivity import calibration as calib
 from sensitivity.curves import sensitivity_curves
 from sensitivity.measure import Measurer, voice_distance
@@ -42,10 +43,13 @@ def changed_parts(plan) -> frozenset[str]:
     return frozenset("vocoder" if name.startswith("voc.") else "acoustic" for name in plan)
 
 
-class PruneStage:
+class PruneStage(Stage):
+    """Convert: physical removal (the new widths). Restore: nothing to replay, since loading
+    builds the modules from the widths that arch.json records."""
+
     name = "prune"
 
-    def apply(self, voice: Voice, config: PruneConfig, ctx: StageContext) -> tuple[Voice, StageRecord]:
+    def apply(self, voice: Voice, config: PruneConfig, ctx: StageContext) -> StageResult:
         started, seconds = time.perf_counter(), {}
         groups = voice_groups(voice.am.arch, voice.vocoder.arch)
         by_name = {g.name: g for g in groups}
@@ -89,9 +93,20 @@ class PruneStage:
         metrics["seconds"] = {k: round(v, 1) for k, v in seconds.items()}
         record = StageRecord(changes=changes(by_name, allocation, shapes, protected), metrics=metrics)
         record.report = markdown(voice, pruned, record, config, curves)
-        return pruned, record
+        return StageResult(pruned, record)
+
+    def widen(self, voice: Voice, entry: dict) -> Voice:
+        """Zero-pad every removed unit back (surgery.pad), from the removed indices recorded."""
+        parent = build_from_arch(entry["input_arch"], voice.source)
+        groups = {g.name: g for g in voice_groups(parent.am.arch, parent.vocoder.arch)}
+        plan = {row["group"]: [[u for u in range(row["before"]) if u not in set(gone)] for gone in row["removed"]]
+                for row in entry["changes"] if row.get("removed")}
+        return pad(voice, groups, plan, parent)
 
 
 def _mel_fn(voice: Voice):
     """The vocoder-loss mel of the voice's own audio config (natural log-mel, unnormalised)."""
     return LogMel(FeatureConfig.from_kantts(voice.audio.raw))
+
+
+ENTRY = StageEntry(name="prune", config_class=PruneConfig, group="prune", stage=PruneStage())

@@ -125,3 +125,23 @@ def planned_cost(groups: dict[str, UnitGroup], plan: Plan, shapes: dict[str, tor
             count *= d
         total += count * (1.0 if weights is None else weights.get(param, 0.0))
     return total
+
+
+def pad(voice: Voice, groups: dict[str, UnitGroup], plan: Plan, parent: Voice) -> Voice:
+    """The inverse of `remove` at the function level: `voice` (pruned by `plan` from a voice of
+    `parent`'s widths) widened back to those widths, every removed unit's slices zero.
+
+    A unit whose producer and consumer slices are zero contributes nothing (see groups.py), so
+    the widened voice computes what the pruned one does. Returned with `parent`'s modules."""
+    check_plan(groups, plan)
+    tensors = voice_tensors(voice)
+    shapes = {k: t.shape for k, t in voice_tensors(parent).items()}
+    for param, dims in selections(groups, plan, shapes).items():
+        t = tensors[param]
+        for dim, index in dims.items():
+            size = list(t.shape)
+            size[dim] = shapes[param][dim]
+            t = t.new_zeros(size).index_copy_(dim, torch.tensor(index, dtype=torch.long), t)
+        tensors[param] = t
+    return assemble_voice(parent.am.arch, parent.vocoder.arch, tensors, voice.tables, voice.audio, voice.source,
+                          voice.kantts_configs)

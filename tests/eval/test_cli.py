@@ -24,7 +24,7 @@ def quality_gate(tmp_path):
 
 def test_degraded_run_fails_the_gate_and_the_report_is_complete(cli, tmp_path, degraded_dir):
     out = tmp_path / "b"
-    res = cli("bench", VOICE, degraded_dir, *FAST, "--out", out, "--check", quality_gate(tmp_path))
+    res = cli("bench", "--voice", VOICE, "--voice", degraded_dir, *FAST, "--out", out, "--check", quality_gate(tmp_path))
     assert res.code == 1, res.stderr
     gate_lines = [line for line in res.stderr.splitlines() if line.startswith("gate: 01-degrade")]
     assert any("quality.mcd_db" in line for line in gate_lines)
@@ -42,7 +42,7 @@ def test_degraded_run_fails_the_gate_and_the_report_is_complete(cli, tmp_path, d
 
 def test_self_bench_passes_the_gate_with_reference_option(cli, tmp_path):
     out = tmp_path / "b"
-    res = cli("bench", VOICE, VOICE, *FAST, "--out", out, "--check", quality_gate(tmp_path),
+    res = cli("bench", "--voice", VOICE, "--voice", VOICE, *FAST, "--out", out, "--check", quality_gate(tmp_path),
               "--reference", "refvoice-2", "--sentences", "1")
     assert res.code == 0, res.stderr
     doc = json.loads((out / "bench.json").read_text(encoding="utf-8"))
@@ -76,7 +76,7 @@ def bad_cases(tmp_path):
 
 def test_bad_input_is_one_line_and_leaves_no_output(cli, tmp_path):
     for args, message in bad_cases(tmp_path):
-        res = cli("bench", *args)
+        res = cli("bench", "--voice", *args)
         assert res.code == 2, (args, res.stderr)
         lines = res.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error: "), res.stderr
@@ -87,14 +87,14 @@ def test_bad_input_is_one_line_and_leaves_no_output(cli, tmp_path):
 
 def test_no_run_given(cli):
     res = cli("bench", "bench.sentences=2")
-    assert res.code == 2 and "give at least one RUN" in res.stderr
+    assert res.code == 2 and "give the runs to compare: --voice RUN" in res.stderr
 
 
 def test_eval_voice_measures_every_style_and_names_every_failing_check(cli, tmp_path):
     from eval.style_gate import __file__ as where
 
     out = tmp_path / "styles"
-    res = cli("eval-voice", VOICE, "--texts", SYMBOLS, "--sentences", "1", "--emotions", "happy,sad",
+    res = cli("eval-voice", "--voice", VOICE, "--texts", SYMBOLS, "--sentences", "1", "--emotions", "happy,sad",
               "--speakers", "F7", "--out", out, "--check", where.replace("style_gate.py", "thresholds/styles.yaml"))
     assert res.code == 1, res.stderr
     assert res.stdout.count("\n| F7 | happy |") + res.stdout.count("\n| F7 | sad |") == 2
@@ -111,6 +111,6 @@ def test_eval_voice_bad_input(cli, tmp_path):
                           (["--speakers", "nobody"], "unknown speaker 'nobody'"),
                           (["--f0-method", "yin"], "--f0-method must be one of"),
                           (["--check", tmp_path / "none.yaml"], "style thresholds file not found")]:
-        res = cli("eval-voice", VOICE, "--texts", SYMBOLS, "--sentences", "1", *args)
+        res = cli("eval-voice", "--voice", VOICE, "--texts", SYMBOLS, "--sentences", "1", *args)
         assert res.code == 2, (args, res.stderr)
         assert res.stderr.strip().splitlines() == [res.stderr.strip()] and message in res.stderr, res.stderr

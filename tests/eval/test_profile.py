@@ -60,7 +60,7 @@ def test_profiling_leaves_the_voice_untouched(tiny_voice):
 def test_profile_command_prints_the_table_and_writes_json(cli, tmp_path):
     out = tmp_path / "profile.json"
     got = cli("profile", "--voice", VOICE, "--text", TEXT, "--repeats", "1", "--audio-seconds", "0.5",
-              "--json", out)
+              "--out", out)
     assert got.code == 0, got.stderr
     assert "| vocoder |" in got.stdout and "matmul ceiling" in got.stdout
     data = json.loads(out.read_text())

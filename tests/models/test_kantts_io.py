@@ -6,7 +6,7 @@ import torch
 
 from compress.errors import ConfigMismatchError, VoiceLoadError
 from compress.models.kantts_io import fold_weight_norm, rename_legacy_vocoder_keys, save_kantts_voice
-from compress.models.voice import load_voice
+from compress.loading import load_voice
 from tests.conftest import TINY
 
 VOICE = TINY / "voices" / "refvoice"

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from compress.models.symbols import encode, parse_tokens
-from compress.models.voice import load_voice
+from compress.loading import load_voice
 from tests.conftest import SHARED_16K, reference_dirs
 from tests.models.reference import run_acoustic, stored, utterances
 

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from compress.checkpoint import load_checkpoint, voice_tensors
+from compress.loading import load_voice
 from compress.prune.allocate import kept_count
 from tests.conftest import TINY
 
@@ -27,7 +28,7 @@ def pruned_dir(tmp_path_factory):
 
 
 def test_target_heads_and_lstms(pruned_dir, tiny_voice):
-    manifest = json.loads((pruned_dir / "manifest.json").read_text())
+    manifest = json.loads((pruned_dir / "manifest.json").read_text())["history"][-1]
     assert abs(manifest["totals"]["params_kept"] - 0.7) <= 0.02
     pruned = load_checkpoint(pruned_dir)
     for before, after in zip(tiny_voice.am.arch.encoder_attn + tiny_voice.am.arch.decoder_attn,
@@ -37,14 +38,14 @@ def test_target_heads_and_lstms(pruned_dir, tiny_voice):
     rows = {row["group"]: row for row in manifest["changes"]}
     assert all(len(block) == row["before"] - row["after"] for row in rows.values() if "removed" in row
                for block in row["removed"])
-    assert manifest["config"]["target_params"] == 0.7 and "prune.target_params=0.7" in manifest["overrides"]
+    assert manifest["config"]["values"]["target_params"] == 0.7 and "prune.target_params=0.7" in manifest["overrides"]
     assert {"predicted_db", "db_before_recovery", "db_after_recovery"} <= set(manifest["metrics"])
     assert "# Prune stage" in (pruned_dir / "report.md").read_text()
 
 
 def test_revert_gives_the_parent_back(pruned_dir, tiny_voice, cli, tmp_path):
-    assert cli("revert", pruned_dir, "--out", tmp_path / "parent").code == 0
-    restored = voice_tensors(load_checkpoint(tmp_path / "parent"))
+    assert cli("revert", "--voice", pruned_dir, "--out", tmp_path / "parent").code == 0
+    restored = voice_tensors(load_voice(tmp_path / "parent"))  # the KAN-TTS dir again
     original = voice_tensors(tiny_voice)
     assert restored.keys() == original.keys() and all(torch.equal(restored[k], original[k]) for k in original)
 
@@ -76,7 +77,7 @@ def test_tampered_stage_dir_is_refused(pruned_dir, tmp_path, cli):
     copy = tmp_path / "copy"
     shutil.copytree(pruned_dir, copy)
     manifest = json.loads((copy / "manifest.json").read_text())
-    manifest["weights_sha256"] = "f" * 64
+    manifest["weights_sha256"] = manifest["history"][-1]["output_sha256"] = "f" * 64
     (copy / "manifest.json").write_text(json.dumps(manifest))
     res = cli("synth", "--voice", copy, "--text", "你好。", "--out", tmp_path / "x.wav")
     assert res.code == 2 and "manifest.json does not match its weights" in res.stderr
@@ -86,8 +87,27 @@ def test_speed_preset_cuts_stage_channels_and_keeps_the_target(cli, tmp_path, ti
     out = tmp_path / "speed"
     res = cli("prune", "--voice", TINY / "voices", "--out", out, "prune=speed", "prune.target_params=0.8", *FAST)
     assert res.code == 0, res.stderr
-    manifest = json.loads((out / "manifest.json").read_text())
+    manifest = json.loads((out / "manifest.json").read_text())["history"][-1]
     assert abs(manifest["totals"]["params_kept"] - 0.8) <= 0.02
     changed = {row["group"] for row in manifest["changes"] if row["after"] != row["before"]}
     assert not {g for g in changed if ".res." in g}  # residual-block convs are protected
-    assert manifest["config"]["load_macs"] == 20.0 and manifest["metrics"]["macs_kept"] < 1.0
+    assert manifest["config"]["values"]["load_macs"] == 20.0 and manifest["metrics"]["macs_kept"] < 1.0
+
+
+def test_export_kantts_widens_the_prune_back_and_computes_the_same(pruned_dir, cli, tmp_path, tiny_voice):
+    """A pruned stage written as a KAN-TTS voice dir: the released widths again (removed units
+    zero), weight norm unfolded without NaN, and the same mel and waveform."""
+    from compress.models.voice_dir import latest_checkpoint
+    from compress.synthesis import encode_lines, synthesize
+    from compress.models.symbols import parse_tokens
+
+    res = cli("export-kantts", "--voice", pruned_dir, "--out", tmp_path / "kantts")
+    assert res.code == 0, res.stderr
+    state = torch.load(latest_checkpoint(tmp_path / "kantts" / "voc" / "ckpt"), weights_only=True)["model"]["generator"]
+    assert any(k.endswith("weight_g") for k in state) and all(torch.isfinite(v).all() for v in state.values())
+    exported, pruned = load_voice(tmp_path / "kantts"), load_checkpoint(pruned_dir)
+    assert exported.am.arch == tiny_voice.am.arch and exported.vocoder.arch == tiny_voice.vocoder.arch
+    line = [parse_tokens("{n_c$tone2$s_begin$word_begin$emotion_neutral$F7} {i_c$tone2$s_end$word_end$emotion_neutral$F7}")]
+    a = synthesize(exported, encode_lines(exported, line))
+    b = synthesize(pruned, encode_lines(pruned, line))
+    assert a.wav.shape == b.wav.shape and float(abs(a.wav - b.wav).max()) < 1e-5

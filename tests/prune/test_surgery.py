@@ -5,9 +5,9 @@ import pytest
 import torch
 
 from compress.checkpoint import load_checkpoint, save_checkpoint, voice_tensors
-from compress.manifest import new_manifest
+from compress.origin import import_plain
 from compress.models.symbols import encode, parse_tokens
-from compress.models.voice import load_voice
+from compress.loading import load_voice
 from compress.prune.surgery import PruneError, mask_units, planned_parameters, remove, removed_units
 from compress.prune.voice_groups import voice_groups
 from compress.synthesis import acoustic, vocode
@@ -60,7 +60,7 @@ def test_every_kind_of_group_is_found(tiny_voice):
 def test_pruned_voice_saves_and_loads(tmp_path, tiny_voice):
     groups = {g.name: g for g in voice_groups(tiny_voice.am.arch, tiny_voice.vocoder.arch)}
     small = remove(tiny_voice, groups, random_plan(groups, 0.5, seed=3))
-    out = save_checkpoint(small, tmp_path / "small", new_manifest("test", None))
+    out = save_checkpoint(small, tmp_path / "small", [import_plain(small)])
     again = load_checkpoint(out)
     assert again.am.arch == small.am.arch and again.vocoder.arch == small.vocoder.arch
     assert again.am.arch.encoder_attn[0].d_head < tiny_voice.am.arch.encoder_attn[0].d_head

@@ -22,7 +22,7 @@ def tiny_calibration(tiny_voice):
 @pytest.fixture
 def fresh_voice():
     """A voice of its own, for tests that change weights."""
-    from compress.models.voice import load_voice
+    from compress.loading import load_voice
 
     return load_voice(TINY / "voices")
 

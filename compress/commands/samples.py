@@ -1,4 +1,4 @@
-"""`sambert-compress demo`: the main job on the embedded default voice, into one folder."""
+"""`sambert-compress samples`: WAVs of a few sentences in every speaker and emotion of a voice."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ SENTENCES = (
 EMOTIONS = ("neutral", "happy", "calm", "sad", "energetic")
 
 
-def demo(
-    out: Annotated[Path, typer.Option("--out", help="A new folder for the results.")] = Path("out/demo"),
+def samples(
+    out: Annotated[Path, typer.Option("--out", help="A new folder for the results.")] = Path("out/samples"),
     voice: VoiceOption = None,
     voice_name: VoiceNameOption = None,
 ) -> None:
@@ -43,11 +43,12 @@ def demo(
                     name = f"{speaker}_{emotion}_{number}.wav"
                     write_wav(tmp / name, result.wav, result.sample_rate)
                     rows.append(f"| {name} | {speaker} | {emotion} | {text} | {len(result.wav) / result.sample_rate:.2f} s |")
-        header = ["# sambert-compress demo", "", f"Voice: `{loaded.source}`", "",
+        header = ["# sambert-compress samples", "", f"Voice: `{loaded.source}`", "",
                   "| file | speaker | emotion | text | length |", "|---|---|---|---|---|"]
         (tmp / "index.md").write_text("\n".join(header + rows) + "\n", encoding="utf-8")
     note(f"wrote {len(rows)} WAVs and index.md to {out}")
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(demo)
+    app.command()(samples)
+    app.command("demo", hidden=True)(samples)  # the old name, for one release

@@ -1,0 +1,79 @@
+"""The stage registry: name -> (config dataclass, recipe group, stage object).
+
+Commands and the pipeline look stages up here and never import a stage class to run it. The
+built-in stages are named by module path and imported on first use, so that `--help` and the
+frontend do not pay for torch; tests (and plugins) add stages with `register`.
+
+A stage's config serializes as {"type": name, "version": N, "values": {...}} and loads back
+through the recipe checker, so a stored config is validated exactly like a typed one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from dataclasses import dataclass
+
+from compress.errors import CompressError
+
+# Built-in stages: name -> module whose ENTRY is the StageEntry.
+BUILTIN = {
+    "prune": "compress.prune.stage",
+}
+
+
+class UnknownStageError(CompressError):
+    """A name that no registered stage has."""
+
+
+@dataclass(frozen=True)
+class StageEntry:
+    name: str
+    config_class: type  # a dataclass validated in __post_init__
+    group: str  # its recipe group under recipes/
+    stage: object  # apply(voice, config, ctx) -> StageResult; restore(voice, mode, dir) -> voice
+    version: int = 1  # of the config's JSON form
+
+
+_REGISTERED: dict[str, StageEntry] = {}
+
+
+def register(entry: StageEntry) -> StageEntry:
+    _REGISTERED[entry.name] = entry
+    return entry
+
+
+def unregister(name: str) -> None:
+    _REGISTERED.pop(name, None)
+
+
+def names() -> list[str]:
+    return sorted(set(BUILTIN) | set(_REGISTERED))
+
+
+def get(name: str) -> StageEntry:
+    if name not in _REGISTERED and name in BUILTIN:
+        entry = importlib.import_module(BUILTIN[name]).ENTRY
+        _REGISTERED[name] = entry
+    if name not in _REGISTERED:
+        raise UnknownStageError(f"unknown stage {name!r}; registered: {', '.join(names())}")
+    return _REGISTERED[name]
+
+
+def config_to_json(entry: StageEntry, config) -> dict:
+    if not isinstance(config, entry.config_class):
+        raise TypeError(f"{entry.name} takes a {entry.config_class.__name__}, got {type(config).__name__}")
+    return {"type": entry.name, "version": entry.version, "values": dataclasses.asdict(config)}
+
+
+def config_from_json(document: dict):
+    """The typed config of a stored {"type", "version", "values"} document."""
+    from compress.recipe import RecipeError, build
+
+    if not isinstance(document, dict) or not {"type", "version", "values"} <= set(document):
+        raise RecipeError("a stored config needs type, version and values")
+    entry = get(document["type"])
+    if document["version"] != entry.version:
+        raise RecipeError(f"stored {entry.name} config has version {document['version']}; "
+                          f"this tool reads {entry.version}")
+    return build(entry.config_class, document["values"], entry.group)
