@@ -63,23 +63,3 @@ def test_manifest_whose_history_disagrees_is_refused(tmp_path, tiny_voice):
     with pytest.raises(VoiceLoadError, match="weights_sha256 differs from the last history entry"):
         load_checkpoint(out)
 
-
-def test_version_1_manifest_is_upgraded_to_a_flat_history(tmp_path, tiny_voice):
-    """The one upgrade path: a version-1 stage of a stage (parents nested) reads as history."""
-    out = save_checkpoint(tiny_voice, tmp_path / "ckpt", import_manifest(tiny_voice))
-    digest = json.loads((out / "manifest.json").read_text())["weights_sha256"]
-    root = {"schema": "sambert-compress/manifest", "version": 1, "stage": "prune",
-            "parent": {"path": "/voices/refvoice", "sha256": "a" * 64, "arch": {"x": 1}, "manifest": None},
-            "changes": [{"group": "g"}], "totals": {"params_kept": 0.9}, "metrics": {}, "config": {"k": 1},
-            "weights_sha256": "b" * 64}
-    child = dict(root, parent={"path": "/runs/01-prune", "sha256": "b" * 64, "arch": {"x": 2}, "manifest": root},
-                 weights_sha256=digest, revert={"file": "revert.safetensors", "tensors": 3})
-    (out / "manifest.json").write_text(json.dumps(child))
-    from compress.checkpoint import load_manifest
-
-    manifest = load_manifest(out)
-    assert manifest["version"] == 2
-    assert [e["stage"] for e in manifest["history"]] == ["import", "prune", "prune"]
-    assert [e["output_sha256"] for e in manifest["history"]] == ["a" * 64, "b" * 64, digest]
-    assert manifest["history"][2]["input_arch"] == {"x": 2} and manifest["history"][1]["changes"] == [{"group": "g"}]
-    assert load_checkpoint(out).parameter_count() == tiny_voice.parameter_count()
