@@ -319,3 +319,9 @@ def test_released_shape_voice_reverts_to_its_original_checkpoints(tmp_path):
     assert json.loads((first / "manifest.json").read_text())["history"][0]["load_changes"]["kept_tensors"] > 0
     revert(second, tmp_path / "root", to=0)
     assert_same_states(original_states(voice_dir), original_states(tmp_path / "root"))
+
+
+def test_a_stage_that_hands_back_its_input_leaves_the_parent_object_alone(tmp_path):
+    voice = load_voice(VOICE_DIR)
+    run("test-artifact", voice, tmp_path / "01")
+    assert voice.source == VOICE_DIR and voice.modes == [] and voice.runtime == {}
