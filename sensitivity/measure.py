@@ -36,7 +36,7 @@ import torch
 from compress.models.symbols import EncodedSymbols
 from compress.models.variance import round_durations
 from compress.models.voice import Voice
-from compress.prune.groups import UnitGroup
+from compress.units.groups import UnitGroup
 from sensitivity import spectra
 from sensitivity.masking import live_tensors, masked
 from sensitivity.mel_gain import measure_gain

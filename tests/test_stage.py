@@ -9,7 +9,7 @@ import torch
 
 from compress.checkpoint import load_checkpoint, voice_tensors, weights_sha256
 from compress.prune.surgery import remove
-from compress.prune.voice_groups import voice_groups
+from compress.units.voice_groups import voice_groups
 from compress.stage import StageContext, StageRecord, revert, run_stage
 from tests.conftest import TINY
 

@@ -24,7 +24,7 @@ from compress.prune.cost import element_weights, macs_per_second, usage_rates
 from compress.prune.recovery import recover
 from compress.prune.report import changes, markdown
 from compress.prune.surgery import planned_cost, remove
-from compress.prune.voice_groups import voice_groups
+from compress.units.voice_groups import voice_groups
 from compress.stage import StageContext, StageRecord
 from sensitivity import calibration as calib
 from sensitivity.curves import sensitivity_curves
