@@ -20,12 +20,13 @@ from compress.checkpoint import voice_tensors
 from compress.models.voice import Voice
 from compress.prune.allocate import allocate, match_patterns
 from compress.prune.config import PruneConfig
-from compress.prune.cost import element_weights, macs_per_second, usage_rates
+from compress.prune.cost import element_weights
 from compress.prune.recovery import recover
 from compress.prune.report import changes, markdown
 from compress.prune.surgery import planned_cost, remove
-from compress.units.voice_groups import voice_groups
 from compress.stage import StageContext, StageRecord
+from compress.units.compute import macs_per_second, usage_rates
+from compress.units.voice_groups import voice_groups
 from sensitivity import calibration as calib
 from sensitivity.curves import sensitivity_curves
 from sensitivity.measure import Measurer, voice_distance
