@@ -20,12 +20,13 @@ from safetensors import SafetensorError
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
+from compress.audio.config import FeatureConfig
 from compress.files import atomic_directory
 from compress.errors import VoiceLoadError
 from compress.manifest import upgrade
 from compress.models.arch import HifiGanArch, SambertArch
 from compress.models.symbols import SymbolTables
-from compress.models.voice import AudioConfig, Voice, assemble_voice
+from compress.models.voice import Voice, assemble_voice
 
 ARCH_FORMAT = "sambert-compress/arch"
 WEIGHTS = "model.safetensors"
@@ -60,7 +61,7 @@ def arch_document(voice: Voice) -> dict:
         "sambert": voice.am.arch.to_dict(),
         "hifigan": voice.vocoder.arch.to_dict(),
         "speakers": list(voice.tables.speakers),
-        "audio": voice.audio.raw,
+        "audio": voice.audio.to_kantts(),
         "kantts_configs": voice.kantts_configs,
     }
 
@@ -112,7 +113,7 @@ def voice_from_arch(arch: dict, tensors: dict[str, torch.Tensor], source: Path) 
     am_arch = SambertArch.from_dict(arch["sambert"])
     return assemble_voice(am_arch, HifiGanArch.from_dict(arch["hifigan"]), tensors,
                           SymbolTables.build(arch["speakers"], am_arch.tables),
-                          AudioConfig.from_kantts(arch["audio"], f"{source}/arch.json"), source,
+                          FeatureConfig.for_voice(arch["audio"], f"{source}/arch.json"), source,
                           arch.get("kantts_configs"))
 
 

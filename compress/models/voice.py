@@ -7,27 +7,11 @@ from pathlib import Path
 
 import torch
 
+from compress.audio.config import FeatureConfig
 from compress.errors import ConfigMismatchError
 from compress.models.hifigan import Generator
 from compress.models.sambert import Sambert
 from compress.models.symbols import SymbolTables
-
-
-@dataclass(frozen=True)
-class AudioConfig:
-    """The KAN-TTS `audio_config` block; `raw` keeps every key for feature extraction."""
-
-    sample_rate: int
-    hop_length: int
-    n_mels: int
-    raw: dict
-
-    @classmethod
-    def from_kantts(cls, block: dict, where: str) -> "AudioConfig":
-        try:
-            return cls(int(block["sampling_rate"]), int(block["hop_length"]), int(block["n_mels"]), dict(block))
-        except (KeyError, TypeError, ValueError):
-            raise ConfigMismatchError(f"{where}: audio_config needs sampling_rate, hop_length and n_mels") from None
 
 
 @dataclass
@@ -35,7 +19,7 @@ class Voice:
     am: Sambert
     vocoder: Generator
     tables: SymbolTables
-    audio: AudioConfig
+    audio: FeatureConfig
     source: Path
     # The KAN-TTS configs ({"am", "voc", "audio"}) when the voice came from (or can be
     # written back to) the released layout.
@@ -43,7 +27,7 @@ class Voice:
 
     @property
     def sample_rate(self) -> int:
-        return self.audio.sample_rate
+        return self.audio.sampling_rate
 
     def modules(self) -> dict[str, torch.nn.Module]:
         """The voice's networks by prefix, as stored in a project checkpoint."""
@@ -77,7 +61,7 @@ def load_state(model: torch.nn.Module, state: dict, what: str) -> None:
 
 
 def assemble_voice(am_arch, voc_arch, tensors: dict[str, torch.Tensor], tables: SymbolTables,
-                   audio: AudioConfig, source: Path, kantts_configs: dict | None = None) -> Voice:
+                   audio: FeatureConfig, source: Path, kantts_configs: dict | None = None) -> Voice:
     """Build the modules for two architectures and load "am.*" / "voc.*" tensors into them."""
     am, vocoder = Sambert(am_arch), Generator(voc_arch)
     load_state(am, {k[3:]: v for k, v in tensors.items() if k.startswith("am.")}, "acoustic model")

@@ -14,7 +14,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from compress.audio.config import FeatureConfig
 from compress.audio.mel_torch import LogMel
 from compress.checkpoint import voice_tensors
 from compress.models.voice import Voice
@@ -95,4 +94,4 @@ class PruneStage:
 
 def _mel_fn(voice: Voice):
     """The vocoder-loss mel of the voice's own audio config (natural log-mel, unnormalised)."""
-    return LogMel(FeatureConfig.from_kantts(voice.audio.raw))
+    return LogMel(voice.audio)
