@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from compress.audio.mel_torch import LogMel
+from compress.emotions import CALIBRATION_ROTATION
 from compress.checkpoint import voice_tensors
 from compress.models.voice import Voice
 from compress.prune.allocate import allocate, match_patterns
@@ -31,7 +32,6 @@ from sensitivity.curves import sensitivity_curves
 from sensitivity.measure import Measurer, voice_distance
 from sensitivity.taylor import taylor_importance
 
-EMOTIONS = ["neutral", "happy", "sad", "calm", "energetic"]
 # Text for distillation: sentences written for the project in general domains (the demo
 # voice's training text; recovery needs only text, whatever the voice).
 DISTILLATION_TEXT = Path(__file__).resolve().parent.parent / "demo_voice" / "data" / "sentences.txt"
@@ -54,7 +54,7 @@ class PruneStage:
         total = sum(s.numel() for s in shapes.values())
         sentences = calib.read_lines(calib.DEFAULT_TEXT)
         calibration = calib.from_text(voice, sentences, config.calibration_sentences, list(voice.tables.speakers),
-                                      EMOTIONS)
+                                      list(CALIBRATION_ROTATION))
         measure = calibration.encoded(config.measure_sentences)
 
         importance = taylor_importance(voice, groups, calibration.encoded(), config.passes, config.seed,
@@ -78,7 +78,8 @@ class PruneStage:
                    "db_before_recovery": voice_distance(voice, pruned, measure)}
         if config.recovery.steps:
             texts = calib.read_lines(DISTILLATION_TEXT)[: config.recovery.sentences]
-            student_data = calib.from_text(voice, texts, len(texts), list(voice.tables.speakers), EMOTIONS)
+            student_data = calib.from_text(voice, texts, len(texts), list(voice.tables.speakers),
+                                        list(CALIBRATION_ROTATION))
             totals = config.recovery.part_steps
             logs = recover(pruned, voice, student_data.encoded(), config.recovery, _mel_fn(voice), config.seed,
                            progress=lambda part, step, row: ctx.step(f"recovery ({part})", step, totals[part]),
