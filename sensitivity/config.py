@@ -6,9 +6,9 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from compress.emotions import CALIBRATION_ROTATION
+from sensitivity.measure import AM_DISTANCES
 
 PROBES = ("heads", "lstm_gates", "vocoder_weights")
-AM_DISTANCES = ("mel", "wave")
 
 
 @dataclass
