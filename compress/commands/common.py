@@ -25,12 +25,9 @@ def note(message: str) -> None:
 
 def load_voice_for_cli(voice: Optional[Path], name: Optional[str]):
     from compress.models.voice import load_voice
-    from compress.models.voice_dir import is_default_random, resolve_voice_dir
+    from compress.models.voice_dir import resolve_voice_dir
 
-    path = resolve_voice_dir(voice, name)
-    if voice is None and is_default_random(path):
-        note("note: using the tiny test-fixture voice; its weights are random, so its audio is noise")
-    return load_voice(path)
+    return load_voice(resolve_voice_dir(voice, name))
 
 
 def console():

@@ -12,11 +12,10 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 from compress.audio.mel_torch import LogMel
-from compress.emotions import CALIBRATION_ROTATION
 from compress.checkpoint import voice_tensors
+from compress.emotions import CALIBRATION_ROTATION
 from compress.models.voice import Voice
 from compress.prune.allocate import allocate, match_patterns
 from compress.prune.config import PruneConfig
@@ -32,9 +31,6 @@ from sensitivity.curves import sensitivity_curves
 from sensitivity.measure import Measurer, voice_distance
 from sensitivity.taylor import taylor_importance
 
-# Text for distillation: sentences written for the project in general domains (the demo
-# voice's training text; recovery needs only text, whatever the voice).
-DISTILLATION_TEXT = Path(__file__).resolve().parent.parent / "demo_voice" / "data" / "sentences.txt"
 
 
 def changed_parts(plan) -> frozenset[str]:
@@ -77,7 +73,7 @@ class PruneStage:
                    "predicted_db": allocation.predicted_db,
                    "db_before_recovery": voice_distance(voice, pruned, measure)}
         if config.recovery.steps:
-            texts = calib.read_lines(DISTILLATION_TEXT)[: config.recovery.sentences]
+            texts = config.recovery.text_lines()
             student_data = calib.from_text(voice, texts, len(texts), list(voice.tables.speakers),
                                         list(CALIBRATION_ROTATION))
             totals = config.recovery.part_steps
