@@ -36,12 +36,14 @@ import torch
 from compress.models.symbols import EncodedSymbols
 from compress.models.variance import round_durations
 from compress.models.voice import Voice
-from compress.prune.groups import UnitGroup
+from compress.units.groups import UnitGroup
 from sensitivity import spectra
 from sensitivity.masking import live_tensors, masked
 from sensitivity.mel_gain import measure_gain
 from sensitivity.vocoder_stages import VocoderTrace, run_from, trace
 
+# How acoustic-model groups are measured (the sensitivity and prune recipes' `am_distance`):
+# mel = mel change through the vocoder's gain (fast), wave = vocode every point.
 AM_DISTANCES = ("mel", "wave")
 # Acoustic-model parts by the first parameter a group writes, in the order they run;
 # "duration" comes first because its measurement reruns everything.
@@ -127,7 +129,7 @@ class Measurer:
     def __init__(self, voice: Voice, calibration: list[EncodedSymbols], am_distance: str = "mel",
                  progress: Progress | None = None):
         if am_distance not in AM_DISTANCES:
-            raise ValueError(f"am_distance must be one of {AM_DISTANCES}, got {am_distance!r}")
+            raise ValueError(f"am_distance must be one of {', '.join(AM_DISTANCES)}, got {am_distance!r}")
         if not calibration:
             raise ValueError("no calibration sentences")
         self.voice, self.am_distance = voice, am_distance

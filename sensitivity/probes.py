@@ -28,7 +28,7 @@ from torch import nn
 
 from compress.models.symbols import EncodedSymbols
 from compress.models.voice import Voice
-from compress.prune.groups import UnitGroup
+from compress.units.groups import UnitGroup
 from compress.synthesis import acoustic
 from sensitivity.lstm_gates import GATES, lstm_gates, recorded_calls
 from sensitivity.masking import whole_block

@@ -43,7 +43,7 @@ import torch
 
 from compress.models.symbols import EncodedSymbols
 from compress.models.voice import Voice
-from compress.prune.groups import Member, UnitGroup
+from compress.units.groups import Member, UnitGroup
 from compress.train.batching import collate
 from compress.train.teacher import teacher_items
 from sensitivity import spectra

@@ -20,7 +20,7 @@ from compress.checkpoint import load_checkpoint, serialize, sha256, voice_tensor
 from compress.errors import CompressError
 from compress.loading import load_voice
 from compress.prune.surgery import remove
-from compress.prune.voice_groups import voice_groups
+from compress.units.voice_groups import voice_groups
 from compress.registry import StageEntry
 from compress.stage import Stage, StageContext, StageRecord, StageResult, revert, run_stage
 from tests.conftest import SHARED_16K, TINY

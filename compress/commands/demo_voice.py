@@ -91,7 +91,6 @@ def compare(
     """Spectrogram of one sentence from espeak-ng (what the voice learned from) above the voice's."""
     import numpy as np
 
-    from compress.audio.config import FeatureConfig
     from compress.demo_voice.build import render_text
     from compress.demo_voice.figures import plot_comparison
     from compress.frontend import text_to_symbol_lines
@@ -99,7 +98,7 @@ def compare(
     from compress.synthesis import encode_lines, synthesize
 
     loaded = load_voice_for_cli(voice, None)
-    config = FeatureConfig.from_kantts(loaded.audio.raw)
+    config = loaded.audio
     espeak = np.concatenate(render_text(text, speaker, emotion, config))
     lines, _ = text_to_symbol_lines(text, emotion, speaker=speaker, speakers=list(loaded.tables.speakers))
     ours = synthesize(loaded, encode_lines(loaded, [parse_tokens(line) for line in lines])).wav

@@ -24,7 +24,7 @@ from compress.models.arch import HifiGanArch, SambertArch
 from compress.models.hifigan import Generator
 from compress.models.sambert import Sambert
 from compress.models.symbols import SymbolTables, encode, parse_tokens
-from compress.models.voice import AudioConfig, Voice
+from compress.models.voice import Voice
 from compress.train.discriminators import MultiPeriodDiscriminator
 from compress.train.hifigan_trainer import VocoderTrainConfig, train_vocoder
 from compress.train.sambert_trainer import SambertTrainConfig, train_sambert
@@ -138,7 +138,7 @@ def assemble(root: Path, work: Path, source: Path) -> Voice:
     voc = new_generator(0)
     voc.load_state_dict(torch.load(work / "voc.pt", weights_only=True))
     configs = {"am": am_config(audio), "voc": voc_config(audio), "audio": {"audio_config": audio}}
-    return Voice(am=am.eval(), vocoder=voc.eval(), tables=tables(), audio=AudioConfig.from_kantts(audio, "demo"),
+    return Voice(am=am.eval(), vocoder=voc.eval(), tables=tables(), audio=feature,
                  source=source, kantts_configs=configs)
 
 

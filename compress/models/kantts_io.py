@@ -18,13 +18,14 @@ from pathlib import Path
 import torch
 import yaml
 
+from compress.audio.config import FeatureConfig
 from compress.files import atomic_directory
 from compress.errors import ConfigMismatchError, VoiceLoadError
 from compress.models.arch import HifiGanArch, SambertArch
 from compress.models.hifigan import Generator
 from compress.models.sambert import Sambert
 from compress.models.symbols import SymbolTables
-from compress.models.voice import AudioConfig, Voice, load_state
+from compress.models.voice import Voice, load_state
 from compress.models.voice_dir import latest_checkpoint, read_yaml, speaker_list
 
 # Embedding tables whose sizes come from the checkpoint, by symbol stream.
@@ -64,7 +65,7 @@ def load_kantts_voice(voice_dir: Path) -> Voice:
     voc_config = read_yaml(voice_dir / "voc" / "config.yaml")
     audio_path = voice_dir / "audio_config.yaml"
     audio_raw = read_yaml(audio_path) if audio_path.is_file() else {"audio_config": am_config.get("audio_config")}
-    audio = AudioConfig.from_kantts(audio_raw.get("audio_config") or {}, str(audio_path))
+    audio = FeatureConfig.for_voice(audio_raw.get("audio_config") or {}, str(audio_path))
 
     am_state = read_checkpoint(latest_checkpoint(voice_dir / "am" / "ckpt"))["model"]
     am, tables = build_sambert(am_config, am_state, speaker_list(voice_dir))

@@ -14,15 +14,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 
+from compress.errors import InputError
+from compress.files import read_text_lines
 from compress.models.symbols import EncodedSymbols
 from compress.models.voice import Voice
 from compress.synthesis import vocode
 from compress.train.hifigan_trainer import VocoderTrainConfig, train_vocoder
 from compress.train.sambert_trainer import SambertTrainConfig, TrainLog, train_sambert
 from compress.train.teacher import teacher_items
+
+
+# Text for distillation by default: sentences written for the project in general domains
+# (recovery needs only text, whatever the voice), in the package's own data.
+DISTILLATION_TEXT = Path(__file__).resolve().parent.parent / "data" / "distillation.txt"
 
 
 @dataclass
@@ -34,6 +42,7 @@ class RecoveryConfig:
     max_frames: int = 1800
     vocoder_batch: int = 8
     sentences: int = 270
+    texts: str | None = None  # distillation sentences, one per line; None: DISTILLATION_TEXT
 
     def __post_init__(self):
         if self.steps < 0 or self.vocoder_steps < -1:
@@ -42,6 +51,14 @@ class RecoveryConfig:
             raise ValueError("recovery learning rates, max_frames and vocoder_batch must be positive")
         if self.sentences <= 0:
             raise ValueError("recovery.sentences must be positive")
+
+    def text_lines(self) -> list[str]:
+        """The first `sentences` distillation sentences of `texts` (or of the package's file)."""
+        path = Path(self.texts) if self.texts else DISTILLATION_TEXT
+        lines = read_text_lines(path, "recovery.texts file")
+        if not lines:
+            raise InputError(f"recovery.texts: {path} holds no sentences")
+        return lines[: self.sentences]
 
     @property
     def voc_steps(self) -> int:

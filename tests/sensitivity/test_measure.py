@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from compress.checkpoint import voice_tensors
-from compress.prune.surgery import mask_units
+from compress.units.masking import mask_units
 from compress.synthesis import acoustic
 from sensitivity.masking import least_important, live_tensors, units_to_remove
 from sensitivity.measure import Measurer, Start, predicted_durations, start_of

@@ -9,7 +9,7 @@ vocoder's stage and residual-unit channels.
 from __future__ import annotations
 
 from compress.models.arch import FsmnArch, HifiGanArch, SambertArch
-from compress.prune.groups import Member, UnitGroup, consumer, head_members, lstm_layer, producer
+from compress.units.groups import Member, UnitGroup, consumer, head_members, lstm_layer, producer
 
 
 def _set_item(part: str, path: tuple):
