@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from compress.errors import InputError, SymbolError
-from compress.models.nsf import binarize_voicing
+from compress.models.nsf import binarize_voicing, fixed_draws, vocoder_input
 from compress.models.sambert import AcousticOutput
 from compress.models.symbols import EncodedSymbols, encode
 from compress.models.voice import Voice
@@ -62,6 +62,15 @@ def vocode(voice: Voice, mel: np.ndarray | torch.Tensor, seed: int | None = None
     if seed is not None:
         torch.manual_seed(seed)
     return voice.vocoder(mel.T[None]).reshape(-1).numpy()
+
+
+def waveform(voice: Voice, mel: torch.Tensor, seed: int = 0) -> torch.Tensor:
+    """The acoustic model's output (frames, channels) -> waveform (samples,), autograd kept,
+    for analyses: an NSF voice's draws are those of `seed` every time (the global generator is
+    left as it was), so two calls differ only where the weights or the input do."""
+    x = vocoder_input(mel, voice.am.arch.f0_norm).T[None]
+    with fixed_draws(seed):
+        return voice.vocoder(x).reshape(-1)
 
 
 def uniform_durations(encoded: list[EncodedSymbols], frames_per_token: int) -> list[np.ndarray]:

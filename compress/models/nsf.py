@@ -11,6 +11,8 @@ original's order, so a seeded run reproduces the original's waveform exactly.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,6 +48,15 @@ def vocoder_input(mel: torch.Tensor, norm: F0Norm | None) -> torch.Tensor:
         f0 = mel[:, -2] * (norm.maximum - norm.minimum) + norm.minimum
     out[:, -2] = f0.clamp_min(MIN_F0_HZ)
     return out
+
+
+@contextmanager
+def fixed_draws(seed: int = 0) -> Iterator[None]:
+    """Inside, torch's global generator starts from `seed`; after, it is as it was. Analyses
+    that compare two runs of an NSF vocoder use it, so both runs draw the same phases and noise."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
 
 
 @dataclass

@@ -7,23 +7,27 @@ import torch
 
 from compress.checkpoint import load_checkpoint, voice_tensors
 from compress.prune.allocate import kept_count
-from tests.conftest import TINY
+from tests.conftest import NSF_TINY, TINY
 
 FAST = ["prune.calibration_sentences=2", "prune.measure_sentences=1", "prune.passes=1",
         "prune.fractions=[0.25,0.5,0.75]", "prune.recovery.steps=2", "prune.recovery.sentences=2",
         "prune.recovery.vocoder_steps=2", "prune.recovery.vocoder_batch=2"]
 
 
-@pytest.fixture(scope="module")
-def pruned_dir(tmp_path_factory):
+def prune_fast(voice, out):
+    """`prune` at 0.7 with the small budgets, through the CLI; returns the stage dir."""
     from compress.cli import app
     from typer.testing import CliRunner
 
-    out = tmp_path_factory.mktemp("prune") / "01-prune"
-    result = CliRunner().invoke(app, ["prune", "--voice", str(TINY / "voices"), "--out", str(out),
+    result = CliRunner().invoke(app, ["prune", "--voice", str(voice), "--out", str(out),
                                       "prune.target_params=0.7", *FAST])
     assert result.exit_code == 0, result.output
     return out
+
+
+@pytest.fixture(scope="module")
+def pruned_dir(tmp_path_factory):
+    return prune_fast(TINY / "voices", tmp_path_factory.mktemp("prune") / "01-prune")
 
 
 def test_target_heads_and_lstms(pruned_dir, tiny_voice):
@@ -91,3 +95,32 @@ def test_speed_preset_cuts_stage_channels_and_keeps_the_target(cli, tmp_path, ti
     changed = {row["group"] for row in manifest["changes"] if row["after"] != row["before"]}
     assert not {g for g in changed if ".res." in g}  # residual-block convs are protected
     assert manifest["config"]["load_macs"] == 20.0 and manifest["metrics"]["macs_kept"] < 1.0
+
+
+@pytest.fixture(scope="module")
+def nsf_pruned_dir(tmp_path_factory):
+    return prune_fast(NSF_TINY / "voices", tmp_path_factory.mktemp("prune-nsf") / "01-prune")
+
+
+def test_nsf_prune_cuts_source_downs_with_their_stage(nsf_pruned_dir, nsf_voice):
+    pruned = load_checkpoint(nsf_pruned_dir)
+    arch = pruned.vocoder.arch
+    assert arch.nsf and pruned.am.arch.f0_norm == nsf_voice.am.arch.f0_norm
+    assert arch.stage_channels != nsf_voice.vocoder.arch.stage_channels  # some stage was cut
+    assert [d.conv1d.out_channels for d in pruned.vocoder.source_downs] == arch.stage_channels[1:]
+
+
+def test_nsf_revert_gives_the_parent_back(nsf_pruned_dir, nsf_voice, cli, tmp_path):
+    assert cli("revert", nsf_pruned_dir, "--out", tmp_path / "parent").code == 0
+    parent = load_checkpoint(tmp_path / "parent")
+    restored, original = voice_tensors(parent), voice_tensors(nsf_voice)
+    assert restored.keys() == original.keys() and all(torch.equal(restored[k], original[k]) for k in original)
+    assert parent.am.arch == nsf_voice.am.arch and parent.vocoder.arch == nsf_voice.vocoder.arch
+
+
+def test_nsf_stage_dir_synthesizes_reproducibly(nsf_pruned_dir, cli, tmp_path):
+    for name in ("a", "b"):
+        res = cli("synth", "--voice", nsf_pruned_dir, "--text", "今天天气很好。", "--seed", "3",
+                  "--out", tmp_path / f"{name}.wav")
+        assert res.code == 0, res.stderr
+    assert (tmp_path / "a.wav").read_bytes() == (tmp_path / "b.wav").read_bytes()
