@@ -23,8 +23,11 @@ def build(
     voc_steps: Annotated[int, typer.Option("--voc-steps", help="Vocoder training steps.")] = 6000,
     max_jobs: Annotated[Optional[int], typer.Option("--max-jobs", help="Render at most this many utterances.")] = None,
     reuse_data: Annotated[bool, typer.Option("--reuse-data", help="Keep the data already in --work.")] = False,
+    nsf: Annotated[bool, typer.Option("--nsf/--plain", help="An NSF voice (F0-driven vocoder source) or a plain one.")] = True,
 ) -> None:
-    """Data (espeak-ng) -> acoustic model + vocoder training -> KAN-TTS voice dir."""
+    """Data (espeak-ng) -> acoustic model + vocoder training -> KAN-TTS voice dir.
+
+    Started again with the same options and --work, a stopped build continues where it was."""
     from compress.files import check_new_directory
     from compress.demo_voice.build import BuildConfig
     from compress.demo_voice.train import DemoTrainConfig
@@ -33,7 +36,7 @@ def build(
     check_new_directory(out)
     work.mkdir(parents=True, exist_ok=True)
     report = build_voice(out, work, BuildConfig(seed=seed, max_jobs=max_jobs),
-                         DemoTrainConfig(seed=seed, am_steps=am_steps, voc_steps=voc_steps),
+                         DemoTrainConfig(seed=seed, am_steps=am_steps, voc_steps=voc_steps, nsf=nsf),
                          reuse_data=reuse_data, progress=note)
     note(f"wrote {out} in {report.total_seconds / 60:.1f} min (data {report.data_seconds / 60:.1f}, "
          f"training {report.train_seconds / 60:.1f}); curves in {work / 'training_curves.png'}")
