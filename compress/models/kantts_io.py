@@ -92,7 +92,7 @@ def _model_params(config: dict, name: str, where: str) -> dict:
 def read_f0_stats(voice_dir: Path, am_config: dict) -> tuple[float, float] | None:
     """(mean, std) of F0 from am/mvn.npy, for an NSF voice that has (or needs) one."""
     path = Path(voice_dir) / "am" / "mvn.npy"
-    params = (am_config.get("Model") or {}).get("KanTtsSAMBERT", {}).get("params") or {}
+    params = _model_params(am_config, "KanTtsSAMBERT", "am/config.yaml") or {}
     if not params.get("NSF", False) or not path.is_file():
         return None
     try:
