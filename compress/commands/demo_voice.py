@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from compress.commands.common import VoiceOption, load_voice_for_cli, note
+from compress.errors import InputError
 
 app = typer.Typer(help="Build the embedded demo voice from scratch (espeak-ng data, training).",
                   no_args_is_help=True)
@@ -109,6 +110,26 @@ def compare(
     title = f"{text} ({speaker}, {emotion})"
     print(plot_comparison({"espeak-ng (training data)": espeak, f"{loaded.source.name} voice": ours},
                           config, title, out))
+
+
+@app.command("copy-synthesis")
+def copy_synthesis_command(
+    data_dir: Annotated[Path, typer.Argument(help="A built dataset directory (the voice's training data).")],
+    voice: VoiceOption = None,
+    split: Annotated[str, typer.Option(help="Which utterances: valid (held out) or train.")] = "valid",
+    limit: Annotated[Optional[int], typer.Option("--max", help="At most this many utterances.")] = None,
+) -> None:
+    """Vocode recordings from their own features; how well the output follows their F0, per speaker."""
+    from compress.demo_voice.copy_synthesis import copy_synthesis
+
+    loaded = load_voice_for_cli(voice, None)
+    report = copy_synthesis(loaded, data_dir, split, limit)
+    if not report:
+        raise InputError(f"{data_dir} has no {split!r} utterances")
+    for speaker, row in report.items():
+        error = row["median_f0_error"]
+        shown = "no frame voiced in both" if error is None else f"median F0 error {100 * error:.1f}%"
+        print(f"{speaker}: {shown} ({row['frames_voiced_in_both']} frames, {row['utterances']} utterances)")
 
 
 def _progress(stage: str, done: int, total: int) -> None:

@@ -1,4 +1,4 @@
-"""Training the demo voice on a tiny stand-in dataset (no espeak-ng needed): the NSF path
+"""Training the demo voice on a tiny stand-in dataset (tests/demo_voice/standin.py; no espeak-ng needed): the NSF path
 (82 acoustic channels, am/mvn.npy from the corpus F0 stats, a warm-started vocoder) and a
 build that continues from its checkpoints."""
 
@@ -10,44 +10,16 @@ import numpy as np
 import pytest
 import torch
 
-from compress.audio.config import FeatureConfig, save_feature_config
-from compress.audio.normalize import MeanStd
 from compress.demo_voice import dataset
-from compress.demo_voice.features import CorpusStats
 from compress.demo_voice.train import DemoTrainConfig, acoustic_items, assemble, train_both, vocoder_items
 from compress.models.kantts_io import save_kantts_voice
 from compress.models.symbols import parse_tokens
 from compress.models.voice import load_voice
 from compress.synthesis import encode_lines, synthesize
+from tests.demo_voice.standin import F0_MEAN, F0_STD, write_dataset
 
-F0_MEAN, F0_STD = 170.0, 40.0
 TINY_TRAINING = DemoTrainConfig(am_steps=2, am_max_frames=200, am_warmup=1, voc_steps=2, voc_batch=2,
                                 voc_segment=8, checkpoint_every=1)
-
-
-def write_dataset(root, lines: list[str]) -> None:
-    """Utterances with random features for the given symbol lines (speaker zhiyan)."""
-    rng = np.random.default_rng(0)
-    (root / dataset.UTT_DIR).mkdir(parents=True)
-    save_feature_config(FeatureConfig(), root / "audio_config.yaml")
-    stats = CorpusStats(mel=MeanStd(np.full(80, 0.5), np.full(80, 0.2)), f0=MeanStd(np.array([F0_MEAN]), np.array([F0_STD])),
-                        energy=MeanStd(np.array([1.0]), np.array([0.5])))
-    rows = []
-    for index, line in enumerate(lines):
-        symbols = line.replace("$F7}", "$zhiyan}").replace("$M7}", "$zhiyan}")
-        tokens = len(parse_tokens(symbols))
-        durations = rng.integers(2, 5, tokens).astype(np.int32)
-        frames = int(durations.sum())
-        utt_id = f"u{index}"
-        dataset.write_utterance(root, utt_id, {
-            "wav": dataset.wav_to_int16(rng.standard_normal(frames * 200).astype(np.float32) * 0.05),
-            "mel": rng.standard_normal((frames, 80)).astype(np.float32), "duration": durations,
-            "pitch": rng.standard_normal(tokens).astype(np.float32), "energy": rng.standard_normal(tokens).astype(np.float32),
-            "frame_f0": rng.standard_normal(frames).astype(np.float32),
-            "frame_uv": (np.arange(frames) % 4 > 0).astype(np.float32), "frame_energy": np.zeros(frames, np.float32)})
-        rows.append({"id": utt_id, "symbols": symbols, "split": "train", "frames": frames})
-    dataset.save_stats(root, stats, frames=sum(r["frames"] for r in rows))
-    (root / dataset.METADATA).write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
