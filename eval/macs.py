@@ -24,6 +24,6 @@ def synthesis_macs(voice, encoded: list) -> dict:
             with count(voice.am) as a:
                 out = synthesis.acoustic(voice, symbols)
             with count(voice.vocoder) as v:
-                wav = synthesis.vocode(voice, out.mel)
+                wav = synthesis.vocode(voice, out.vocoder_input)
             am, voc, samples = am + a["macs"], voc + v["macs"], samples + len(wav)
     return {"am": am, "voc": voc, "audio_s": samples / voice.sample_rate}

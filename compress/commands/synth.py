@@ -16,13 +16,14 @@ def synth(
     text: Annotated[Optional[str], typer.Option("--text", help="Chinese text.")] = None,
     symbols: Annotated[Optional[str], typer.Option("--symbols", help="ttsfrd-format symbols, one sub-sentence per line.")] = None,
     symbols_file: Annotated[Optional[Path], typer.Option("--symbols-file", help="File of ttsfrd-format lines.")] = None,
-    mel_in: Annotated[Optional[Path], typer.Option("--mel-in", help="Vocode a (frames, n_mels) float32 .npy.")] = None,
-    mel_out: Annotated[Optional[Path], typer.Option("--mel-out", help="Also write the mel fed to the vocoder.")] = None,
+    mel_in: Annotated[Optional[Path], typer.Option("--mel-in", help="Vocode a (frames, channels) float32 .npy (NSF voices: mels, F0 in Hz, voicing).")] = None,
+    mel_out: Annotated[Optional[Path], typer.Option("--mel-out", help="Also write the vocoder's input (NSF voices: with F0 in Hz and voicing).")] = None,
     speaker: Annotated[Optional[str], typer.Option("--speaker", help="Override the symbols' speaker.")] = None,
     emotion: Annotated[Optional[str], typer.Option("--emotion", help="Override the symbols' emotion.")] = None,
     speed: Annotated[float, typer.Option("--speed", help="Speaking-rate factor (2 = twice as fast).")] = 1.0,
     sample_rate: Annotated[Optional[int], typer.Option("--sample-rate", help="Resample the WAV to this rate.")] = None,
     stream: Annotated[bool, typer.Option("--stream", help="Write audio chunk by chunk as it is made.")] = False,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Seed torch before each vocoder call (NSF voices draw noise and phases).")] = None,
     voice: VoiceOption = None,
     voice_name: VoiceNameOption = None,
 ) -> None:
@@ -49,20 +50,20 @@ def synth(
     from compress import synthesis
 
     if stream:
-        mel_in_array = None if mel_in is None else read_mel(mel_in, loaded.vocoder.arch.in_channels)
+        mel_in_array = None if mel_in is None else read_mel(mel_in, loaded.vocoder.arch.input_channels)
         encoded = None
         if mel_in is None:
             lines = _symbol_lines(text, symbols, symbols_file, loaded, speaker, emotion)
             encoded = synthesis.encode_lines(loaded, lines, speaker=speaker, emotion=emotion)
-        _write_stream(out, mel_out, loaded, encoded, mel_in_array, speed)
+        _write_stream(out, mel_out, loaded, encoded, mel_in_array, speed, seed)
         return
     if mel_in is not None:
-        mel = read_mel(mel_in, loaded.vocoder.arch.in_channels)
-        wav = synthesis.vocode(loaded, mel)
+        mel = read_mel(mel_in, loaded.vocoder.arch.input_channels)
+        wav = synthesis.vocode(loaded, mel, seed)
     else:
         lines = _symbol_lines(text, symbols, symbols_file, loaded, speaker, emotion)
         encoded = synthesis.encode_lines(loaded, lines, speaker=speaker, emotion=emotion)
-        result = synthesis.synthesize(loaded, encoded, speed=speed)
+        result = synthesis.synthesize(loaded, encoded, speed=speed, seed=seed)
         mel, wav = result.mel, result.wav
     if mel_out is not None:
         save_npy(mel_out, mel)
@@ -70,7 +71,7 @@ def synth(
     note(f"wrote {out} ({len(wav) / loaded.sample_rate:.2f} s, {rate} Hz)")
 
 
-def _write_stream(out, mel_out, voice, encoded, mel, speed) -> None:
+def _write_stream(out, mel_out, voice, encoded, mel, speed, seed) -> None:
     """Stream every sub-sentence into the WAV; report when the first audio was ready."""
     import time
 
@@ -82,9 +83,9 @@ def _write_stream(out, mel_out, voice, encoded, mel, speed) -> None:
     start, first, mels = time.perf_counter(), None, []
     with StreamingWavWriter(out, voice.sample_rate) as writer:
         if mel is not None:
-            chunks = ((None, wav) for wav in stream_mel(voice, mel))
+            chunks = ((None, wav) for wav in stream_mel(voice, mel, seed))
         else:
-            chunks = _sentence_chunks(voice, encoded, speed)
+            chunks = _sentence_chunks(voice, encoded, speed, seed)
         for mel_chunk, wav in chunks:
             first = first if first is not None else time.perf_counter() - start
             writer.write(wav)
@@ -96,7 +97,7 @@ def _write_stream(out, mel_out, voice, encoded, mel, speed) -> None:
          f"first audio after {first * 1000:.0f} ms")
 
 
-def _sentence_chunks(voice, encoded, speed):
+def _sentence_chunks(voice, encoded, speed, seed):
     """(mel, wav) chunks of every sub-sentence, with the usual silence between them."""
     import numpy as np
 
@@ -107,7 +108,7 @@ def _sentence_chunks(voice, encoded, speed):
     for index, symbols in enumerate(encoded):
         if index:
             yield None, gap
-        yield from stream_with_mel(voice, symbols, speed)
+        yield from stream_with_mel(voice, symbols, speed, seed=seed)
 
 
 def _symbol_lines(text, symbols, symbols_file, voice, speaker, emotion):

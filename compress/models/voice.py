@@ -42,10 +42,12 @@ class Voice:
         return sum(p.numel() for m in self.modules().values() for p in m.parameters())
 
     def check(self) -> None:
-        if self.am.arch.num_mels != self.vocoder.arch.in_channels:
+        if self.am.arch.num_mels != self.vocoder.arch.input_channels:
             raise ConfigMismatchError(
-                f"acoustic model makes {self.am.arch.num_mels} mels but the vocoder takes "
-                f"{self.vocoder.arch.in_channels}")
+                f"acoustic model makes {self.am.arch.num_mels} channels but the vocoder takes "
+                f"{self.vocoder.arch.input_channels}")
+        if (self.am.arch.f0_norm is None) != (not self.vocoder.arch.nsf):
+            raise ConfigMismatchError("an NSF acoustic model needs an NSF vocoder and vice versa")
 
 
 def load_state(model: torch.nn.Module, state: dict, what: str, strict: bool = False) -> None:

@@ -20,6 +20,7 @@ import torch
 
 from compress.errors import InputError
 from compress.files import read_text_lines
+from compress.models.nsf import vocoder_input
 from compress.models.symbols import EncodedSymbols
 from compress.models.voice import Voice
 from compress.synthesis import vocode
@@ -70,6 +71,13 @@ class RecoveryConfig:
         return {"acoustic": self.steps, "vocoder": self.voc_steps}
 
 
+def vocoder_pair(teacher: Voice, mel) -> dict:
+    """A vocoder training item: the vocoder input of an acoustic output and the teacher's
+    waveform for it (an NSF teacher draws with a fixed seed)."""
+    voc_in = vocoder_input(torch.from_numpy(mel), teacher.am.arch.f0_norm).numpy()
+    return {"mel": voc_in, "wav": vocode(teacher, voc_in, seed=0)}
+
+
 def recover(student: Voice, teacher: Voice, sentences: list[EncodedSymbols], config: RecoveryConfig,
             mel_fn: Callable[[torch.Tensor], torch.Tensor], seed: int = 0,
             progress: Callable[[str, int, dict], None] | None = None,
@@ -88,7 +96,7 @@ def recover(student: Voice, teacher: Voice, sentences: list[EncodedSymbols], con
         logs["acoustic"] = train_sambert(student.am, items, am_config,
                                          lambda step, row: progress and progress("acoustic", step, row))
     if "vocoder" in trained:
-        pairs = [{"mel": item["mel"], "wav": vocode(teacher, item["mel"])} for item in items]
+        pairs = [vocoder_pair(teacher, item["mel"]) for item in items]
         voc_config = VocoderTrainConfig(steps=config.voc_steps, batch_size=config.vocoder_batch, lr=config.vocoder_lr,
                                         seed=seed, log_every=max(1, config.voc_steps // 20))
         logs["vocoder"] = train_vocoder(student.vocoder, pairs, mel_fn, voc_config,
