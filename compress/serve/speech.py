@@ -13,7 +13,7 @@ from compress.errors import CompressError
 from compress.serve.cache import cache_key
 from compress.serve.encoding import content_type, encode, pcm_from_bytes, stream_header
 from compress.serve.pool import JobFailed
-from compress.serve.schema import SpeechRequest
+from compress.serve.schema import RequestError, SpeechRequest
 
 DISCONNECT_POLL_S = 0.25
 
@@ -34,6 +34,7 @@ class SpeechAnswer:
 
     def __init__(self, state, request, req: SpeechRequest, route: str):
         self.state, self.request, self.req, self.route = state, request, req, route
+        self.text_field = "input" if route.startswith("/v1/") else "text"
         self.start = time.perf_counter()
         self.key = None
         if state.cache is not None:
@@ -45,9 +46,14 @@ class SpeechAnswer:
         cached = await self._cached()
         if cached is not None:
             return cached
-        job = await self.state.pool.submit({"voice": self.req.voice, "text": self.req.text,
-                                            "speaker": self.req.speaker, "emotion": self.req.emotion,
-                                            "speed": self.req.speed, "rate": self.req.sample_rate})
+        try:
+            job = await self.state.pool.submit({"voice": self.req.voice, "text": self.req.text,
+                                                "speaker": self.req.speaker, "emotion": self.req.emotion,
+                                                "speed": self.req.speed, "rate": self.req.sample_rate})
+        except JobFailed as err:
+            if err.kind != "bad_request":
+                raise
+            raise RequestError(self.text_field, str(err)) from None
         miss = "miss" if self.key else None
         if self.req.stream:
             return StreamingResponse(self._stream(job), media_type=content_type(self.req.format),
