@@ -1,0 +1,51 @@
+"""Shutdown of a real server: SIGTERM lets the requests in flight finish."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import requests
+import soundfile as sf
+
+from tests.serve.server import REPO, TINY_VOICES, free_port
+
+
+def test_sigterm_finishes_requests_in_flight():
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "compress.cli", "serve", "--voice", str(TINY_VOICES),
+                                "--workers", "1", "--port", str(port)], cwd=REPO,
+                               env={**os.environ, "PYTHONPATH": str(REPO)},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{url}/health", timeout=2).ok:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.3)
+        answers = {}
+        text = "我们一起去北京。" * 30
+        thread = threading.Thread(target=lambda: answers.update(
+            response=requests.post(f"{url}/api/tts", json={"text": text}, timeout=120)))
+        thread.start()
+        while not requests.get(f"{url}/health", timeout=10).json()["busy"]:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        thread.join(120)
+        response = answers["response"]
+        assert response.status_code == 200
+        assert sf.info(io.BytesIO(response.content)).duration > 10
+        # uvicorn ends by re-raising the signal it shut down on, after the shutdown
+        assert process.wait(60) in (0, -signal.SIGTERM)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
