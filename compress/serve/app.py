@@ -72,12 +72,15 @@ ROUTES = ("/", "/health", "/metrics", "/api/tts", "/api/voices", "/v1/audio/spee
           "/v1/models")
 
 
-def create_app(settings: ServeSettings) -> FastAPI:
+def create_app(settings: ServeSettings, launch: bool = True) -> FastAPI:
+    """The app; with `launch`, the synthesis processes start (and load the voices) now."""
     from compress.serve import routes
 
     metrics = Metrics()
     pool = WorkerPool(settings.voices, settings.workers, settings.threads, settings.queue_size,
                       on_depth=metrics.queue_depth.set, on_busy=metrics.busy.set)
+    if launch:
+        pool.launch()
     cache = AudioCache(settings.cache_dir, settings.cache_max_bytes) if settings.cache_dir else None
     state = ServerState(settings, metrics, pool, cache)
 

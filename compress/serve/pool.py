@@ -67,25 +67,39 @@ class WorkerPool:
         self.on_depth = on_depth or (lambda n: None)
         self.on_busy = on_busy or (lambda n: None)
         self.closing = False
+        self.pending: list[Worker] = []
+
+    def launch(self) -> None:
+        """Start the processes and wait until each has loaded the voices (before the server
+        binds its port, so that a voice that cannot load is a plain error, not a half-started
+        server)."""
+        self.pending = self._spawn(self.size)
 
     async def start(self) -> None:
-        started = await asyncio.gather(*(self._spawn() for _ in range(self.size)))
-        for worker in started:
+        """Attach the launched processes to the running event loop."""
+        if not self.pending:
+            self.launch()
+        for worker in self.pending:
             self._attach(worker)
+        self.pending = []
 
-    async def _spawn(self) -> Worker:
-        parent, child = self.context.Pipe(duplex=True)
-        process = self.context.Process(target=worker_module.main, args=(child, self.voices, self.threads),
-                                       daemon=True, name="sambert-serve-worker")
-        process.start()
-        child.close()
-        loop = asyncio.get_running_loop()
-        ready = await loop.run_in_executor(None, _first_message, parent, process)
-        if ready[0] != "ready":
-            process.join(5)
-            raise VoiceLoadError(ready[1])
-        self.descriptions = ready[1]
-        return Worker(process, parent)
+    def _spawn(self, count: int) -> list[Worker]:
+        started = []
+        for _ in range(count):
+            parent, child = self.context.Pipe(duplex=True)
+            process = self.context.Process(target=worker_module.main, args=(child, self.voices, self.threads),
+                                           daemon=True, name="sambert-serve-worker")
+            process.start()
+            child.close()
+            started.append(Worker(process, parent))
+        for worker in started:
+            ready = _first_message(worker.conn, worker.process)
+            if ready[0] != "ready":
+                for other in started:
+                    other.process.terminate()
+                raise VoiceLoadError(ready[1])
+            self.descriptions = ready[1]
+        return started
 
     def _attach(self, worker: Worker) -> None:
         self.workers.append(worker)
@@ -118,7 +132,7 @@ class WorkerPool:
             asyncio.get_running_loop().create_task(self._replace())
 
     async def _replace(self) -> None:
-        worker = await self._spawn()
+        (worker,) = await asyncio.get_running_loop().run_in_executor(None, self._spawn, 1)
         if self.closing:
             worker.conn.send(("stop",))
             return

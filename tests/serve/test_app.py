@@ -3,34 +3,21 @@
 from __future__ import annotations
 
 import io
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 
 import requests
 import soundfile as sf
 
-from tests.serve.server import REPO, TINY_VOICES, free_port
+from compress.serve.process import start_server, wait_healthy
+from tests.serve.server import TINY_VOICES
 
 
 def test_sigterm_finishes_requests_in_flight():
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "compress.cli", "serve", "--voice", str(TINY_VOICES),
-                                "--workers", "1", "--port", str(port)], cwd=REPO,
-                               env={**os.environ, "PYTHONPATH": str(REPO)},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+    process, url = start_server(["--voice", str(TINY_VOICES), "--workers", "1"])
     try:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{url}/health", timeout=2).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.3)
+        wait_healthy(url, process)
         answers = {}
         text = "我们一起去北京。" * 30
         thread = threading.Thread(target=lambda: answers.update(

@@ -94,8 +94,9 @@ async function synthesize(model, live) {
   const pcm = new Int16Array(total);
   let at = 0;
   parts.forEach((p) => { pcm.set(p, at); at += p.length; });
+  const blob = wavBlob(pcm.buffer, rate);
   return {
-    blob: wavBlob(pcm.buffer, rate), cache: response.headers.get("X-Cache"), firstMs,
+    blob, url: URL.createObjectURL(blob), cache: response.headers.get("X-Cache"), firstMs,
     totalMs: performance.now() - started, seconds: total / rate, model,
   };
 }
@@ -106,7 +107,7 @@ function show(side) {
   const player = $("player");
   const position = player.currentTime || 0;
   const wasPlaying = !player.paused;
-  player.src = URL.createObjectURL(take.blob);
+  player.src = take.url;
   player.currentTime = Math.min(position, take.seconds);
   if (wasPlaying) player.play().catch(() => {});
   $("download").href = player.src;
@@ -123,6 +124,7 @@ function describe(take) {
 async function speak() {
   $("speak").disabled = true;
   status("synthesizing…");
+  [takes.a, takes.b].forEach((take) => take && URL.revokeObjectURL(take.url));
   try {
     takes.a = await synthesize($("model").value, true);
     takes.b = $("ab").checked ? await synthesize($("model-b").value, false) : null;
