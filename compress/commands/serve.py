@@ -32,10 +32,10 @@ def serve(
     from compress.serve.auth import Credentials
     from compress.serve.config import ServeSettings, default_threads, default_workers, name_voices
 
-    workers = workers or default_workers()
+    workers = default_workers() if workers is None else workers
     settings = ServeSettings(
         voices=name_voices(voice or []), host=host, port=port, workers=workers,
-        threads=threads or default_threads(workers),
+        threads=default_threads(max(1, workers)) if threads is None else threads,
         credentials=Credentials.from_options(auth, api_key), cache_dir=cache_dir,
         cache_max_bytes=cache_max_mb * 1024 * 1024, max_chars=max_chars, queue_size=queue)
     _check_port(host, port)
@@ -74,6 +74,7 @@ def bench_serve(
 ) -> None:
     """Load benchmark: N clients for M seconds per voice on loopback, then a cached repeat."""
     import json
+    import os
     import tempfile
 
     import requests
@@ -97,14 +98,15 @@ def bench_serve(
         with running_server(args) as (process, url):
             served = requests.get(f"{url}/api/voices", timeout=30).json()["voices"]
             health = requests.get(f"{url}/health", timeout=30).json()
-            rss_before = bench.memory(process)
+            rss_before, load_before = bench.memory(process), os.getloadavg()[0]
             rows = []
             for described in served:
                 note(f"loading {described['name']}: {clients} clients for {seconds:.0f} s")
                 rows.append(bench.load(url, described, sentences, clients, seconds).summary())
-            rss_after = bench.memory(process)
+            rss_after, load_after = bench.memory(process), os.getloadavg()[0]
             repeats = [bench.cached_repeat(url, described) for described in served]
-    report = {"workers": health["workers"], "rss_before_mb": round(rss_before / 2**20, 1),
+    report = {"workers": health["workers"], "cpus": os.cpu_count(),
+              "load_average_1min": [round(load_before, 2), round(load_after, 2)], "rss_before_mb": round(rss_before / 2**20, 1),
               "rss_after_mb": round(rss_after / 2**20, 1), "load": rows, "cached_repeat": repeats}
     print(bench_table(report))
     if out is not None:
@@ -112,8 +114,10 @@ def bench_serve(
 
 
 def bench_table(report: dict) -> str:
-    lines = [f"server: {report['workers']} worker(s); RSS of server + workers {report['rss_before_mb']} MB before "
-             f"the load, {report['rss_after_mb']} MB after", "",
+    before, after = report["load_average_1min"]
+    lines = [f"server: {report['workers']} worker(s) on {report['cpus']} CPUs (1-min load average {before} before, "
+             f"{after} after: other processes share them); RSS of server + workers {report['rss_before_mb']} MB "
+             f"before the load, {report['rss_after_mb']} MB after", "",
              "| voice | clients | s | requests | 200 | 429 | dropped | req/s | p50 s | p90 s | p99 s "
              "| first byte p50 s | first byte p90 s | cache hits in load |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]

@@ -19,7 +19,7 @@ def test_sigterm_finishes_requests_in_flight():
     try:
         wait_healthy(url, process)
         answers = {}
-        text = "我们一起去北京。" * 30
+        text = "我们一起去北京。" * 12
         thread = threading.Thread(target=lambda: answers.update(
             response=requests.post(f"{url}/api/tts", json={"text": text}, timeout=120)))
         thread.start()
@@ -29,7 +29,7 @@ def test_sigterm_finishes_requests_in_flight():
         thread.join(120)
         response = answers["response"]
         assert response.status_code == 200
-        assert sf.info(io.BytesIO(response.content)).duration > 10
+        assert sf.info(io.BytesIO(response.content)).duration > 4
         # uvicorn ends by re-raising the signal it shut down on, after the shutdown
         assert process.wait(60) in (0, -signal.SIGTERM)
     finally:

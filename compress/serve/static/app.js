@@ -5,6 +5,7 @@
 
 const $ = (id) => document.getElementById(id);
 let voices = [];
+let context = null; // one AudioContext, made on the first click (browsers want a gesture)
 const takes = { a: null, b: null };
 
 function option(select, value, label) {
@@ -49,6 +50,7 @@ function wavBlob(pcm, rate) {
 
 // Fetch one model's speech as a PCM stream; play the chunks as they come when `live`.
 async function synthesize(model, live) {
+  if (live && !context) context = new AudioContext();
   const body = {
     text: $("text").value, voice: model, speaker: $("speaker").value, emotion: $("emotion").value,
     speed: parseFloat($("speed").value), output_format: "pcm", stream: true,
@@ -62,8 +64,8 @@ async function synthesize(model, live) {
     throw new Error(`${response.status}: ${answer.error}`);
   }
   const rate = parseInt(response.headers.get("X-Sample-Rate"), 10);
-  const context = live ? new AudioContext({ sampleRate: rate }) : null;
-  let playAt = context ? context.currentTime + 0.05 : 0;
+  const audio = live ? context : null;
+  let playAt = audio ? audio.currentTime + 0.05 : 0;
   let firstMs = null;
   let carry = new Uint8Array(0);
   const parts = [];
@@ -78,14 +80,14 @@ async function synthesize(model, live) {
     carry = bytes.slice(even);
     const samples = new Int16Array(bytes.buffer.slice(0, even));
     parts.push(samples);
-    if (context && samples.length) {
-      const buffer = context.createBuffer(1, samples.length, rate);
+    if (audio && samples.length) {
+      const buffer = audio.createBuffer(1, samples.length, rate); // resampled by the browser
       const channel = buffer.getChannelData(0);
       for (let i = 0; i < samples.length; i++) channel[i] = samples[i] / 32768;
-      const source = context.createBufferSource();
+      const source = audio.createBufferSource();
       source.buffer = buffer;
-      source.connect(context.destination);
-      playAt = Math.max(playAt, context.currentTime);
+      source.connect(audio.destination);
+      playAt = Math.max(playAt, audio.currentTime);
       source.start(playAt);
       playAt += buffer.duration;
     }
