@@ -119,7 +119,7 @@ def emotion_from_instructions(speaker: dict, instructions) -> str | None:
     named = [n for n in accepted_names() if n in words]
     if len(named) != 1:
         raise RequestError("instructions", f"name one emotion of {speaker['name']} "
-                                           f"({', '.join(speaker['emotions'])}), e.g. \"sad\"")
+                                           f"({', '.join(speaker['emotions'])}), e.g. \"{speaker['emotions'][0]}\"")
     return named[0]
 
 

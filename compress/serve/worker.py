@@ -28,8 +28,10 @@ def main(conn, voices: list[tuple[str, str]], threads: int) -> None:
 
     from compress.errors import CompressError
     from compress.serve.backend import open_backend
+    from compress.serve.resampler import StreamResampler
 
     torch.set_num_threads(threads)
+    StreamResampler(16000, 24000)  # imports scipy.signal now, not during the first request
     try:
         backends = {name: open_backend(name, path) for name, path in voices}
         for backend in backends.values():
