@@ -147,7 +147,10 @@ class WorkerPool:
         self.waiting += 1
         self.on_depth(self.waiting)
         try:
-            return await self.idle.get()
+            while True:
+                worker = await self.idle.get()
+                if worker in self.workers:  # not one that died while idle
+                    return worker
         finally:
             self.waiting -= 1
             self.on_depth(self.waiting)

@@ -1,16 +1,18 @@
-"""Shutdown of a real server: SIGTERM lets the requests in flight finish."""
+"""The server process: SIGTERM lets the requests in flight finish; a dead worker is replaced."""
 
 from __future__ import annotations
 
 import io
+import os
 import signal
 import threading
 import time
+from pathlib import Path
 
 import requests
 import soundfile as sf
 
-from compress.serve.process import start_server, wait_healthy
+from compress.serve.process import start_server, stop_server, wait_healthy
 from tests.serve.server import TINY_VOICES
 
 
@@ -36,3 +38,29 @@ def test_sigterm_finishes_requests_in_flight():
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def _children(pid: int) -> list[int]:
+    tasks = Path(f"/proc/{pid}/task").iterdir()
+    return [int(c) for task in tasks for c in (task / "children").read_text().split()]
+
+
+def test_a_worker_that_dies_is_replaced():
+    process, url = start_server(["--voice", str(TINY_VOICES), "--workers", "1"])
+    try:
+        wait_healthy(url, process)
+        workers = [pid for pid in _children(process.pid)
+                   if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()]
+        assert len(workers) == 1
+        os.kill(workers[0], signal.SIGKILL)
+        deadline = time.monotonic() + 120
+        answer = None
+        while time.monotonic() < deadline:
+            answer = requests.post(f"{url}/api/tts", json={"text": "你好。"}, timeout=120)
+            if answer.status_code == 200:
+                break
+            assert answer.status_code == 500 and "died" in answer.json()["error"], answer.text
+            time.sleep(0.5)
+        assert answer.status_code == 200 and requests.get(f"{url}/health", timeout=10).json()["workers"] == 1
+    finally:
+        stop_server(process)
