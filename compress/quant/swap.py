@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 
 from torch import nn
+from torch.nn.utils import parametrize
 
 from compress.models.voice import Voice
 from compress.quant.modules import dequantized, is_quantized, quantized
@@ -36,6 +37,8 @@ def swap(voice: Voice, plans: list[LayerPlan], calibrator: str, decay: float) ->
         layer = getattr(parent, attribute)
         if is_quantized(layer):
             raise ValueError(f"{plan.name} is already quantized")
+        if parametrize.is_parametrized(layer):  # loaders fold weight norm; a live one would be quantized as g, v
+            raise ValueError(f"{plan.name} still has weight norm; fold it before quantizing")
         setattr(parent, attribute, quantized(layer, plan.weight_axis, calibrator, decay))
         swapped.append(plan.name)
     return swapped
