@@ -13,6 +13,7 @@ on here for every quantizer: the numbers measured in torch are the numbers an en
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 import torch
 from absl import logging as absl_logging
@@ -35,21 +36,32 @@ TensorQuantizer.use_fb_fake_quant = True
 absl_logging.set_verbosity(absl_logging.ERROR)
 
 
+def batch_statistic(x: torch.Tensor, percentile: float) -> float:
+    """max |x| (percentile 100) or that percentile of |x| (kthvalue: no size limit)."""
+    values = x.detach().abs().reshape(-1)
+    if percentile >= 100:
+        return float(values.max())
+    k = max(1, min(values.numel(), int(round(values.numel() * percentile / 100))))
+    return float(values.kthvalue(k).values)
+
+
 class EmaCalibrator(_Calibrator):
-    """amax = exponential moving average of each batch's max |x| (per tensor).
+    """amax = exponential moving average of each batch's max |x| (or of a percentile of
+    |x|), per tensor.
 
     Plugs into the library's calibrator interface (collect / compute_amax / reset). The
     quantizer that owns it is passed in so that each collected batch updates the quantizer's
     registered amax buffer at once: during QAT the same forward pass then quantizes with the
     range that includes this batch."""
 
-    def __init__(self, decay: float, target: TensorQuantizer):
+    def __init__(self, decay: float, target: TensorQuantizer, percentile: float = 100.0):
         super().__init__(BITS, None, False)
         self.state = EmaState(decay)
+        self.percentile = percentile
         self._owner = target  # read at each batch: .to() or load_state_dict may replace its buffer
 
     def collect(self, x: torch.Tensor) -> None:
-        self.state.update(float(x.detach().abs().max()))
+        self.state.update(batch_statistic(x, self.percentile))
         self._owner._amax.fill_(self.state.value)
 
     def compute_amax(self) -> torch.Tensor | None:
@@ -80,10 +92,20 @@ class MaxCalibrator(_Calibrator):
         self._max = None
 
 
-def input_quantizer(calibrator: str = "ema", decay: float = 0.999) -> TensorQuantizer:
+@dataclass(frozen=True)
+class CalibratorSpec:
+    """Which calibrator an activation quantizer gets: "ema" (decay, percentile) or "max"."""
+
+    kind: str = "ema"
+    decay: float = 0.99
+    percentile: float = 100.0
+
+
+def input_quantizer(spec: CalibratorSpec = CalibratorSpec()) -> TensorQuantizer:
     """Per-tensor activation quantizer with a scalar amax buffer (1.0 until calibrated)."""
     quantizer = TensorQuantizer(QuantDescriptor(num_bits=BITS, amax=1.0))
-    quantizer._calibrator = EmaCalibrator(decay, quantizer) if calibrator == "ema" else MaxCalibrator(quantizer)
+    quantizer._calibrator = (EmaCalibrator(spec.decay, quantizer, spec.percentile) if spec.kind == "ema"
+                             else MaxCalibrator(quantizer))
     return quantizer
 
 

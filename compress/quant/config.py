@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from compress.prune.recovery import RecoveryConfig
+from compress.quant.backend import CalibratorSpec
 
 CALIBRATORS = ("ema", "max")
 TRANSPOSE_AXES = ("output", "input")
@@ -22,6 +23,8 @@ class QatConfig:
     lr: float = 1e-4
     vocoder_lr: float = 5e-5
     ema_decay: float = 0.99  # per batch, calibration and QAT alike
+    # the per-batch statistic the EMA averages: 100 = max |x|; below, that percentile of |x|
+    ema_percentile: float = 100.0
     # batches of each part after which activation ranges stop moving (counted from the
     # start of QAT; -1 = never, i.e. they track until the last step)
     freeze_step: int = 400
@@ -45,6 +48,8 @@ class QatConfig:
             raise ValueError(f"vocoder_steps must be >= -1, got {self.vocoder_steps}")
         if not 0 < self.ema_decay < 1:
             raise ValueError(f"ema_decay must be in (0, 1), got {self.ema_decay}")
+        if not 0 < self.ema_percentile <= 100:
+            raise ValueError(f"ema_percentile must be in (0, 100], got {self.ema_percentile}")
         if self.freeze_step < -1:
             raise ValueError(f"freeze_step must be >= 0 (or -1: never), got {self.freeze_step}")
         if self.lr <= 0 or self.vocoder_lr <= 0:
@@ -60,6 +65,9 @@ class QatConfig:
         if self.measure_sentences < 1:
             raise ValueError(f"measure_sentences must be >= 1, got {self.measure_sentences}")
         self.distillation()  # checks the training keys
+
+    def calibrator_spec(self) -> CalibratorSpec:
+        return CalibratorSpec(self.calibrator, self.ema_decay, self.ema_percentile)
 
     def distillation(self) -> RecoveryConfig:
         """The recovery machinery's config for the QAT fine-tune."""

@@ -30,8 +30,8 @@ class _Quantized:
     input_quantizer: nn.Module
     weight_quantizer: nn.Module
 
-    def _init_quantizers(self, weight_axis: int, calibrator: str, decay: float) -> None:
-        self.input_quantizer = backend.input_quantizer(calibrator, decay)
+    def _init_quantizers(self, weight_axis: int, spec: backend.CalibratorSpec) -> None:
+        self.input_quantizer = backend.input_quantizer(spec)
         self.weight_quantizer = backend.weight_quantizer(self.weight, weight_axis)
 
     def effective_weight(self) -> torch.Tensor:
@@ -106,12 +106,13 @@ def _converted(module: nn.Module, source: tuple, target: tuple) -> nn.Module | N
     return None
 
 
-def quantized(module: nn.Module, weight_axis: int, calibrator: str = "ema", decay: float = 0.999) -> nn.Module:
+def quantized(module: nn.Module, weight_axis: int,
+              spec: backend.CalibratorSpec = backend.CalibratorSpec()) -> nn.Module:
     """The fake-quantized copy of a float conv or linear (same weights, amax of the weights)."""
     new = _converted(module, FLOAT_TYPES, QUANT_TYPES)
     if new is None:
         raise TypeError(f"cannot quantize a {type(module).__name__}")
-    new._init_quantizers(weight_axis, calibrator, decay)
+    new._init_quantizers(weight_axis, spec)
     return new
 
 

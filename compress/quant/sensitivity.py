@@ -27,6 +27,7 @@ from compress.models import attention
 from compress.models.voice import Voice, load_voice
 from compress.prune.stage import DISTILLATION_TEXT, EMOTIONS
 from compress.quant import backend
+from compress.quant.backend import CalibratorSpec
 from compress.quant.calibrate import calibrate, set_phase
 from compress.quant.config import DEFAULT_ISLANDS
 from compress.quant.policy import INT8, match_islands, plan_layers
@@ -62,7 +63,7 @@ def quantize_layers(voice: Voice, items: list[dict], keep: Callable[[str], bool]
     """A copy with the conv/linear layers that `keep` selects fake-quantized and calibrated."""
     plans = [p for p in plan_layers(voice, islands, "output") if p.precision == INT8 and keep(p.name)]
     quant = copy.deepcopy(voice)
-    swap(quant, plans, "ema", 0.99)
+    swap(quant, plans, CalibratorSpec())
     calibrate(quant, items)
     set_phase(quant.am, "frozen")
     set_phase(quant.vocoder, "frozen")

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import copy
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from compress.errors import VoiceLoadError
 from compress.models.voice import Voice
 from compress.prune.recovery import recover
 from compress.prune.stage import DISTILLATION_TEXT, EMOTIONS, _mel_fn
+from compress.quant.backend import CalibratorSpec
 from compress.quant.calibrate import FreezeAfter, calibrate, set_phase
 from compress.quant.config import QatConfig
 from compress.quant.policy import INT8, LayerPlan, plan_layers, precision_counts
@@ -54,7 +55,7 @@ class QatStage:
         started, seconds = time.perf_counter(), {}
         plans = plan_layers(voice, config.islands, config.transpose_axis)
         student = copy.deepcopy(voice)
-        swap(student, plans, config.calibrator, config.ema_decay)
+        swap(student, plans, config.calibrator_spec())
         speakers = list(voice.tables.speakers)
         texts = calib.read_lines(DISTILLATION_TEXT)
         calibration = calib.from_text(voice, texts, config.calib_sentences, speakers, EMOTIONS)
@@ -101,7 +102,7 @@ class QatStage:
 
     @staticmethod
     def _mode(plans: list[LayerPlan], config: QatConfig) -> dict:
-        return {"version": MODE_VERSION, "calibrator": config.calibrator, "ema_decay": config.ema_decay,
+        return {"version": MODE_VERSION, "calibrator": asdict(config.calibrator_spec()),
                 "transpose_axis": config.transpose_axis, "islands": list(config.islands), "frozen": True,
                 "stripped": False, "layers": [p.to_dict() for p in plans]}
 
@@ -114,7 +115,7 @@ class QatStage:
             return voice
         try:
             plans = [LayerPlan(**layer) for layer in mode["layers"]]
-            swap(voice, [p for p in plans if p.precision == INT8], mode["calibrator"], mode["ema_decay"])
+            swap(voice, [p for p in plans if p.precision == INT8], CalibratorSpec(**mode["calibrator"]))
         except (KeyError, TypeError, AttributeError, ValueError) as err:
             raise VoiceLoadError(f"{stage_dir}: the qat mode does not fit the voice ({err})") from None
         set_phase(voice.am, "frozen")

@@ -14,6 +14,7 @@ from torch import nn
 from torch.nn.utils import parametrize
 
 from compress.models.voice import Voice
+from compress.quant.backend import CalibratorSpec
 from compress.quant.modules import dequantized, is_quantized, quantized
 from compress.quant.policy import INT8, LayerPlan
 
@@ -26,7 +27,7 @@ def _split(voice: Voice, name: str) -> tuple[nn.Module, str]:
     return (model.get_submodule(parent) if parent else model), attribute
 
 
-def swap(voice: Voice, plans: list[LayerPlan], calibrator: str, decay: float) -> list[str]:
+def swap(voice: Voice, plans: list[LayerPlan], spec: CalibratorSpec) -> list[str]:
     """Replace every int8 layer of the table by its fake-quantized copy, in place; returns
     the names swapped."""
     swapped = []
@@ -39,7 +40,7 @@ def swap(voice: Voice, plans: list[LayerPlan], calibrator: str, decay: float) ->
             raise ValueError(f"{plan.name} is already quantized")
         if parametrize.is_parametrized(layer):  # loaders fold weight norm; a live one would be quantized as g, v
             raise ValueError(f"{plan.name} still has weight norm; fold it before quantizing")
-        setattr(parent, attribute, quantized(layer, plan.weight_axis, calibrator, decay))
+        setattr(parent, attribute, quantized(layer, plan.weight_axis, spec))
         swapped.append(plan.name)
     return swapped
 

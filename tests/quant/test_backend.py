@@ -16,7 +16,7 @@ def test_fake_quant_keeps_grid_values_rounds_to_half_a_step_and_clips_at_the_ran
 
 
 def test_an_activation_quantizer_is_per_tensor_and_quantizes_with_its_amax():
-    quantizer = backend.input_quantizer("ema", 0.9)
+    quantizer = backend.input_quantizer(backend.CalibratorSpec("ema", 0.9))
     quantizer._amax.fill_(2.0)
     backend.set_mode(quantizer, calibrate=False, quantize=True)
     x = torch.randn(3, 5, 7)
@@ -25,7 +25,7 @@ def test_an_activation_quantizer_is_per_tensor_and_quantizes_with_its_amax():
 
 
 def test_the_ema_calibrator_updates_the_quantizers_amax_at_every_batch():
-    quantizer = backend.input_quantizer("ema", 0.5)
+    quantizer = backend.input_quantizer(backend.CalibratorSpec("ema", 0.5))
     backend.set_mode(quantizer, calibrate=True, quantize=False)
     seen = []
     for peak in (4.0, -2.0, 1.0):
@@ -37,7 +37,7 @@ def test_the_ema_calibrator_updates_the_quantizers_amax_at_every_batch():
 
 
 def test_the_max_calibrator_keeps_the_running_max():
-    quantizer = backend.input_quantizer("max")
+    quantizer = backend.input_quantizer(backend.CalibratorSpec("max"))
     backend.set_mode(quantizer, calibrate=True, quantize=True)
     for peak in (1.0, 3.0, 2.0):
         quantizer(torch.tensor([peak]))
@@ -55,3 +55,14 @@ def test_weight_quantizers_are_per_channel_along_their_axis():
         step = backend.amax(quantizer) / backend.BOUND
         assert torch.all((out - weight).abs() <= step / 2 + 1e-7)
         assert torch.allclose(out / step, torch.round(out / step), atol=1e-4)  # on each channel's grid
+
+
+def test_the_ema_can_average_a_percentile_of_each_batch_instead_of_its_max():
+    x = -torch.arange(1.0, 101.0)  # |x| = 1..100
+    assert backend.batch_statistic(x, 100.0) == 100.0
+    assert backend.batch_statistic(x, 99.0) == 99.0 and backend.batch_statistic(x, 50.0) == 50.0
+    quantizer = backend.input_quantizer(backend.CalibratorSpec("ema", 0.5, 90.0))
+    backend.set_mode(quantizer, calibrate=True, quantize=False)
+    quantizer(x)
+    quantizer(x * 3)
+    assert float(backend.amax(quantizer)) == 0.5 * 90 + 0.5 * 270

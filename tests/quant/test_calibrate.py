@@ -5,14 +5,15 @@ import copy
 import torch
 
 from compress.quant import backend
+from compress.quant.backend import CalibratorSpec
 from compress.quant.calibrate import FreezeAfter, activation_quantizers, phase_of, set_phase
 from compress.quant.modules import quantized
 
 
 def _model():
     torch.manual_seed(0)
-    model = torch.nn.Sequential(quantized(torch.nn.Linear(3, 4), 0, "ema", 0.5), torch.nn.ReLU(),
-                                quantized(torch.nn.Linear(4, 2), 0, "ema", 0.5))
+    model = torch.nn.Sequential(quantized(torch.nn.Linear(3, 4), 0, CalibratorSpec("ema", 0.5)), torch.nn.ReLU(),
+                                quantized(torch.nn.Linear(4, 2), 0, CalibratorSpec("ema", 0.5)))
     return model
 
 

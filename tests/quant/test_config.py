@@ -27,6 +27,7 @@ def test_overrides_reach_the_config_and_the_distillation():
     ("qat.ema_decay=1.0", r"ema_decay must be in \(0, 1\)"),
     ("qat.ema_decay=0", r"ema_decay must be in \(0, 1\)"),
     ("qat.steps=-1", "steps must be >= 0"),
+    ("qat.ema_percentile=0", r"ema_percentile must be in \(0, 100\]"),
     ("qat.freeze_step=-2", "freeze_step must be >= 0"),
     ("qat.calib_sentences=0", "calib_sentences must be >= 1"),
     ("qat.calibrator=histogram", "calibrator must be one of ema, max"),

@@ -2,6 +2,7 @@
 
 import copy
 
+from compress.quant.backend import CalibratorSpec
 from compress.quant.config import QatConfig
 from compress.quant.policy import INT8, plan_layers, precision_counts
 from compress.quant.report import layer_table, markdown
@@ -12,7 +13,7 @@ from compress.stage import StageRecord
 def test_int8_rows_carry_their_ranges_and_the_report_lists_every_layer(tiny_voice):
     plans = plan_layers(tiny_voice, [r"voc\.conv_post"], "output")
     quant = copy.deepcopy(tiny_voice)
-    swap(quant, plans, "ema", 0.99)
+    swap(quant, plans, CalibratorSpec())
     rows = layer_table(plans, quant)
     conv = next(r for r in rows if r["name"] == "voc.conv_pre.conv1d")
     assert conv["precision"] == INT8 and conv["input_amax"] == 1.0 and conv["weight_amax_shape"][1:] == [1, 1]
