@@ -30,7 +30,7 @@ from compress.quant import backend
 from compress.quant.backend import CalibratorSpec
 from compress.quant.calibrate import calibrate, set_phase
 from compress.quant.config import DEFAULT_ISLANDS
-from compress.quant.policy import INT8, match_islands, plan_layers
+from compress.quant.policy import INT8, layer_names, match_islands, plan_layers
 from compress.quant.swap import swap
 from compress.train.teacher import teacher_items
 from sensitivity import calibration as calib
@@ -109,7 +109,9 @@ def quantize_encoder_attention(voice: Voice) -> Voice:
     return quant
 
 
-def measure_groups(voice: Voice, calib_count: int, measure_count: int, emit: Callable[[dict], None]) -> None:
+def measure_groups(voice: Voice, calib_count: int, measure_count: int, emit: Callable[[dict], None],
+                   only: str | None = None) -> None:
+    """Every probe (or those whose name contains `only`), one JSON-able row each."""
     texts = calib.read_lines(DISTILLATION_TEXT)
     calibration = calib.from_text(voice, texts, max(calib_count, measure_count), list(voice.tables.speakers),
                                   EMOTIONS)
@@ -121,6 +123,10 @@ def measure_groups(voice: Voice, calib_count: int, measure_count: int, emit: Cal
     groups["vocoder (all but the islands)"] = lambda n: n.startswith("voc.") and n not in island_names
     groups[f"vocoder last stage {last} (island)"] = lambda n: n in island_names and "conv_post" not in n
     groups["vocoder conv_post (island)"] = lambda n: n.startswith("voc.conv_post")
+    groups["vocoder conv_pre"] = lambda n: n.startswith("voc.conv_pre")
+    stages = {name: _vocoder_stage(aliases) for name, aliases in layer_names(voice).items()}
+    for stage in range(int(last)):
+        groups[f"vocoder stage {stage}"] = lambda n, s=stage: stages.get(n) == s
     groups["everything (default islands float)"] = lambda n: n not in island_names
     groups["everything (no islands)"] = lambda n: True
 
@@ -129,11 +135,19 @@ def measure_groups(voice: Voice, calib_count: int, measure_count: int, emit: Cal
         db = voice_distance(voice, make(), measure)
         emit({"group": name, "db": round(db, 4), "seconds": round(time.perf_counter() - started, 1)})
 
-    for name, keep in groups.items():
-        run(name, lambda keep=keep: quantize_layers(voice, items, keep, []))
-    run("LSTMs (stand-in)", lambda: quantize_recurrent_or_tables(voice, nn.LSTM))
-    run("embeddings (stand-in)", lambda: quantize_recurrent_or_tables(voice, nn.Embedding))
-    run("encoder attention matmuls (stand-in)", lambda: quantize_encoder_attention(voice))
+    probes = {name: (lambda keep=keep: quantize_layers(voice, items, keep, [])) for name, keep in groups.items()}
+    probes["LSTMs (stand-in)"] = lambda: quantize_recurrent_or_tables(voice, nn.LSTM)
+    probes["embeddings (stand-in)"] = lambda: quantize_recurrent_or_tables(voice, nn.Embedding)
+    probes["encoder attention matmuls (stand-in)"] = lambda: quantize_encoder_attention(voice)
+    for name, make in probes.items():
+        if only is None or only in name:
+            run(name, make)
+
+
+def _vocoder_stage(aliases: list[str]) -> int | None:
+    """The upsampling stage of a vocoder layer from its names (None: conv_pre, conv_post, the AM)."""
+    found = [re.fullmatch(r"voc\.stage\.(\d+)\..*", a) for a in aliases]
+    return next((int(m[1]) for m in found if m), None)
 
 
 def main() -> None:
@@ -141,9 +155,11 @@ def main() -> None:
     parser.add_argument("--voice", default=None)
     parser.add_argument("--calib", type=int, default=16)
     parser.add_argument("--measure", type=int, default=4)
+    parser.add_argument("--only", default=None, help="run the probes whose name contains this")
     args = parser.parse_args()
     voice = load_voice(args.voice)
-    measure_groups(voice, args.calib, args.measure, lambda row: print(json.dumps(row, ensure_ascii=False), flush=True))
+    measure_groups(voice, args.calib, args.measure, lambda row: print(json.dumps(row, ensure_ascii=False), flush=True),
+                   args.only)
 
 
 if __name__ == "__main__":
