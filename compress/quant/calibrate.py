@@ -68,7 +68,9 @@ def calibrate(voice: Voice, items: list[dict], progress: Callable[[int, int], No
 
 class FreezeAfter:
     """Counts the training forwards of a model (one per optimizer step in the trainers) and
-    freezes its quantizers' ranges after `steps` of them (-1: never)."""
+    freezes its quantizers' ranges after `steps` of them (-1: never). A training forward is
+    one that records gradients: the acoustic-model distillation trains in eval mode (dropout
+    off), and calibration and measurement run without gradients."""
 
     def __init__(self, model: nn.Module, steps: int):
         self.model, self.steps, self.count = model, steps, 0
@@ -76,7 +78,7 @@ class FreezeAfter:
         self._handle = model.register_forward_pre_hook(self._before)
 
     def _before(self, module: nn.Module, args) -> None:
-        if not module.training:
+        if not torch.is_grad_enabled():
             return
         self.count += 1
         if self.steps >= 0 and self.count == self.steps + 1:

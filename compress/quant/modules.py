@@ -7,8 +7,10 @@ part of its state_dict:
     <layer>.input_quantizer._amax    ()            activation range, calibrated (EMA or max)
     <layer>.weight_quantizer._amax   keep-dims     per-channel weight range, e.g. (C_out, 1, 1)
 
-The weight range is the weight's own per-channel max: refreshed at every training forward
-(the weights move during QAT) and stored, so that an export reads the exact scales.
+The weight range is the weight's own per-channel max: refreshed at every forward that
+records gradients (QAT; the weights move) and stored, so that an export reads the exact
+scales. "Records gradients", not `training`: distillation trains with the modules in eval
+mode (dropout off, sambert_trainer.py).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ class _Quantized:
 
     def effective_weight(self) -> torch.Tensor:
         """The weight as an INT8 engine sees it (quantized and dequantized)."""
-        if self.training:
+        if torch.is_grad_enabled() and self.weight.requires_grad:
             backend.refresh_weight_amax(self.weight_quantizer, self.weight)
         return self.weight_quantizer(self.weight)
 

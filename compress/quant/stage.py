@@ -27,7 +27,7 @@ from compress.prune.stage import DISTILLATION_TEXT, EMOTIONS, _mel_fn
 from compress.quant.backend import CalibratorSpec
 from compress.quant.calibrate import FreezeAfter, calibrate, set_phase
 from compress.quant.config import QatConfig
-from compress.quant.policy import INT8, LayerPlan, plan_layers, precision_counts
+from compress.quant.policy import INT8, LayerPlan, QatError, plan_layers, precision_counts
 from compress.quant.report import layer_table, markdown
 from compress.quant.swap import quantized_layers, strip, swap
 from compress.stage import StageContext, StageRecord
@@ -53,6 +53,8 @@ class QatStage:
 
     def apply(self, voice: Voice, config: QatConfig, ctx: StageContext) -> StageResult:
         started, seconds = time.perf_counter(), {}
+        if quantized_layers(voice):
+            raise QatError(f"{voice.source} is already quantized; run qat on its float parent or a stripped copy")
         plans = plan_layers(voice, config.islands, config.transpose_axis)
         student = copy.deepcopy(voice)
         swap(student, plans, config.calibrator_spec())

@@ -34,13 +34,13 @@ def test_ranges_track_in_training_until_freeze_step_then_stay():
     assert float(backend.amax(first)) == 2.0
 
 
-def test_eval_forwards_do_not_count_as_steps_and_minus_one_never_freezes():
+def test_forwards_without_gradients_do_not_count_as_steps_and_minus_one_never_freezes():
     model = _model()
     hook = FreezeAfter(model, steps=-1)
-    model.eval()
-    model(torch.ones(1, 3))
+    with torch.no_grad():
+        model(torch.ones(1, 3))
     assert hook.count == 0
-    model.train()
+    model.eval()  # distillation trains in eval mode (dropout off): still a step
     for _ in range(3):
         model(torch.ones(1, 3))
     assert hook.count == 3 and phase_of(model) == "track"

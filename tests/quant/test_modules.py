@@ -61,6 +61,16 @@ def test_a_quantized_linear_and_its_float_copy():
     assert set(q.state_dict()) == {"weight", "bias", "input_quantizer._amax", "weight_quantizer._amax"}
 
 
+def test_weight_ranges_follow_the_weights_when_training_in_eval_mode_too():
+    linear = quantized(nn.Linear(3, 2), 0).eval()
+    with torch.no_grad():
+        linear.weight.mul_(3.0)
+        linear(torch.ones(1, 3))
+    assert torch.allclose(linear.weight_quantizer._amax * 3.0, linear.weight.abs().amax(dim=1, keepdim=True))
+    linear(torch.ones(1, 3))  # a forward that records gradients: a QAT step
+    assert torch.equal(linear.weight_quantizer._amax, linear.weight.detach().abs().amax(dim=1, keepdim=True))
+
+
 def test_weight_ranges_follow_the_weights_in_training_and_weight_norm_still_applies():
     conv = quantized(nn.Conv1d(3, 2, 3), 0)
     holder = nn.Sequential(conv)

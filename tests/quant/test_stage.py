@@ -117,6 +117,11 @@ def test_restore_refuses_a_mode_that_does_not_fit(tiny_voice, applied):
         QatStage().restore(copy.deepcopy(tiny_voice), {**mode, "version": 99}, "stage")
 
 
+def test_a_quantized_voice_is_not_quantized_again(applied):
+    with pytest.raises(QatError, match="already quantized"):
+        QatStage().apply(applied[0].voice, QatConfig(**SMALL), StageContext(recipe={}, overrides=[]))
+
+
 def test_an_island_pattern_that_matches_nothing_fails_before_any_work(tiny_voice):
     calls = []
     ctx = StageContext(recipe={}, overrides=[], progress=lambda *args: calls.append(args))
