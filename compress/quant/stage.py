@@ -68,7 +68,7 @@ class QatStage:
         seconds["calibration"] = time.perf_counter() - started
         measure = calibration.encoded(config.measure_sentences)
         metrics = {"db_after_calibration": voice_distance(voice, student, measure)}
-        if config.steps:
+        if config.trained_parts():
             metrics["qat"] = self._qat(student, voice, config, ctx)
             metrics["db_after_qat"] = voice_distance(voice, student, measure)
         for layer in quantized_layers(student).values():
@@ -90,11 +90,12 @@ class QatStage:
         distill = config.distillation()
         texts = calib.read_lines(DISTILLATION_TEXT)[: distill.sentences]
         data = calib.from_text(teacher, texts, len(texts), list(teacher.tables.speakers), EMOTIONS)
-        totals = distill.part_steps
+        totals = config.part_steps()
         hooks = [FreezeAfter(student.am, config.freeze_step), FreezeAfter(student.vocoder, config.freeze_step)]
         try:
             logs = recover(student, teacher, data.encoded(), distill, _mel_fn(teacher), config.seed,
-                           progress=lambda part, step, row: ctx.step(f"qat ({part})", step, totals[part]))
+                           progress=lambda part, step, row: ctx.step(f"qat ({part})", step, totals[part]),
+                           parts=config.trained_parts())
         finally:
             for hook in hooks:
                 hook.close()

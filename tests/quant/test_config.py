@@ -10,7 +10,7 @@ from compress.recipe import RecipeError, build, compose
 
 @pytest.mark.parametrize("preset, check", [
     ("default", lambda c: c == QatConfig()),
-    ("none", lambda c: c.steps == 0 and c.islands == QatConfig().islands),
+    ("none", lambda c: c.trained_parts() == frozenset() and c.islands == QatConfig().islands),
 ])
 def test_presets_build(preset, check):
     assert check(build(QatConfig, compose([f"qat={preset}"])["qat"], "qat"))
@@ -21,6 +21,14 @@ def test_overrides_reach_the_config_and_the_distillation():
                                        "qat.lr=0.001"])["qat"], "qat")
     assert config.islands == [] and config.calibrator == "max"
     assert config.distillation().steps == 5 and config.distillation().lr == 0.001
+    assert config.trained_parts() == {"acoustic", "vocoder"}
+
+
+def test_each_part_trains_its_own_steps():
+    assert QatConfig(steps=0, vocoder_steps=7).trained_parts() == {"vocoder"}
+    assert QatConfig(steps=0, vocoder_steps=7).distillation().part_steps["vocoder"] == 7
+    assert QatConfig(steps=4, vocoder_steps=-1).part_steps() == {"acoustic": 4, "vocoder": 4}
+    assert QatConfig(steps=0, vocoder_steps=-1).trained_parts() == frozenset()
 
 
 @pytest.mark.parametrize("override, message", [
