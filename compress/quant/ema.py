@@ -3,9 +3,9 @@
     amax_1 = m_1
     amax_n = decay * amax_(n-1) + (1 - decay) * m_n
 
-where m_n is the max |x| of batch n. The first batch sets the value (no warm-up from zero,
-which would clip everything early in calibration). The per-batch statistic is the max, not a
-percentile: see compress/quant/README or the stage report for the measurement.
+where m_n is the max |x| of batch n, or a percentile of |x| (backend.batch_statistic; the
+recipe's default is the 99.99th, measured in compress/quant/README.md). The first batch sets
+the value (no warm-up from zero, which would clip everything early in calibration).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """What is quantized: every conv and linear of both models, except precision islands.
 
-Measured on the demo voice (one group fake-quantized at a time, eval/quant_sensitivity.py;
+Measured on the demo voice (one group fake-quantized at a time, compress/quant/sensitivity.py;
 numbers in compress/quant/README.md):
 
 * INT8: every Conv1d, ConvTranspose1d and Linear: encoder projections and FFNs, FSMN
