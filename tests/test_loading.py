@@ -33,3 +33,11 @@ def test_a_newer_arch_version_is_refused(tmp_path, tiny_voice):
     (saved / "arch.json").write_text(json.dumps(arch))
     with pytest.raises(CompressError, match="arch version 9"):
         load_voice(saved)
+
+
+def test_a_reverted_root_loads_although_its_import_lists_the_source_files(tmp_path, tiny_voice):
+    from compress.origin import import_kantts
+
+    record, _ = import_kantts(tiny_voice)
+    saved = save_checkpoint(tiny_voice, tmp_path / "root", [record])
+    assert weights_sha256(load_voice(saved)) == weights_sha256(tiny_voice)

@@ -18,6 +18,11 @@ which calls the same kernels as eager PyTorch (identical results) with less over
 operation: 0.6 instead of 0.8 ms of fixed cost per step.
 
 Float results differ from the module form only by rounding (~1e-7).
+
+Fake-quantized layers (compress/quant/modules.py) are read through their
+`effective_weight()` and `input_scale()`: the packed weights are the quantized-dequantized
+ones and each linear's input is fake-quantized with that layer's scale inside the step (0.0:
+a float layer), so the step path computes what the module path computes, INT8 included.
 """
 
 from __future__ import annotations
@@ -39,6 +44,16 @@ class _LayerWeights:
     tensors: list[torch.Tensor]
     eps: tuple[float, float]  # of the two layer norms
     n_head: int
+    scales: list[float]  # input quantization scales of qkv, fc_x, fc_h, w_1, w_2 (0.0: float)
+
+
+def _weight(layer) -> torch.Tensor:
+    """The weight a layer computes with (quantized-dequantized for a fake-quant layer)."""
+    return layer.effective_weight() if hasattr(layer, "effective_weight") else layer.weight
+
+
+def _input_scale(layer) -> float:
+    return layer.input_scale() if hasattr(layer, "input_scale") else 0.0
 
 
 def step_weights(block) -> _LayerWeights:
@@ -49,14 +64,15 @@ def step_weights(block) -> _LayerWeights:
     scale = torch.ones(3 * width)
     scale[:width] = 1.0 / temp
     d_model = attn.fc_x.out_features
-    fc_w = torch.stack([attn.fc_x.weight.view(d_model, n_head, -1),
-                        attn.fc_h.weight.view(d_model, n_head, -1)], dim=2).reshape(d_model, -1)
+    fc_w = torch.stack([_weight(attn.fc_x).view(d_model, n_head, -1),
+                        _weight(attn.fc_h).view(d_model, n_head, -1)], dim=2).reshape(d_model, -1)
     tensors = [attn.layer_norm.weight, attn.layer_norm.bias,
-               attn.w_x_qkv.weight * scale[:, None], attn.w_x_qkv.bias * scale,
+               _weight(attn.w_x_qkv) * scale[:, None], attn.w_x_qkv.bias * scale,
                fc_w, attn.fc_x.bias + attn.fc_h.bias,
                ffn.layer_norm.weight, ffn.layer_norm.bias,
-               ffn.w_1.weight[:, :, 0], ffn.w_1.bias, ffn.w_2.weight[:, :, 0], ffn.w_2.bias]
-    return _LayerWeights(tensors, (attn.layer_norm.eps, ffn.layer_norm.eps), n_head)
+               _weight(ffn.w_1)[:, :, 0], ffn.w_1.bias, _weight(ffn.w_2)[:, :, 0], ffn.w_2.bias]
+    scales = [_input_scale(m) for m in (attn.w_x_qkv, attn.fc_x, attn.fc_h, ffn.w_1, ffn.w_2)]
+    return _LayerWeights(tensors, (attn.layer_norm.eps, ffn.layer_norm.eps), n_head, scales)
 
 
 def _band_mask(n: int, x_bw: int, h_bw: int, width: int, device) -> torch.Tensor:
@@ -102,13 +118,18 @@ def _kv_buffers(decoder, layers: list[_LayerWeights], memory: torch.Tensor, widt
 
 
 def _step_weights_arguments(decoder, layers: list[_LayerWeights]) -> tuple:
-    """(prenet, ends, layers, n_heads, eps) as _decoder_step takes them."""
-    prenet = [t for layer in decoder.prenet.fcs if isinstance(layer, torch.nn.Linear)
-              for t in (layer.weight, layer.bias)]
-    ends = [decoder.dec_in_proj.weight, decoder.dec_in_proj.bias, decoder.ln.weight, decoder.ln.bias,
-            decoder.dec_out_proj.weight, decoder.dec_out_proj.bias]
+    """(prenet, ends, layers, n_heads, eps, scales) as _decoder_step takes them; scales are
+    the input scales of the prenet's linears, then dec_in_proj and dec_out_proj, then the
+    blocks' (_LayerWeights.scales)."""
+    linears = [layer for layer in decoder.prenet.fcs if isinstance(layer, torch.nn.Linear)]
+    prenet = [t for layer in linears for t in (_weight(layer), layer.bias)]
+    ends = [_weight(decoder.dec_in_proj), decoder.dec_in_proj.bias, decoder.ln.weight, decoder.ln.bias,
+            _weight(decoder.dec_out_proj), decoder.dec_out_proj.bias]
     eps = [e for lw in layers for e in lw.eps] + [decoder.ln.eps]
-    return prenet, ends, [lw.tensors for lw in layers], [lw.n_head for lw in layers], eps
+    scales = ([_input_scale(layer) for layer in linears]
+              + [_input_scale(decoder.dec_in_proj), _input_scale(decoder.dec_out_proj)]
+              + [s for lw in layers for s in lw.scales])
+    return prenet, ends, [lw.tensors for lw in layers], [lw.n_head for lw in layers], eps, scales
 
 
 @contextmanager
@@ -141,34 +162,46 @@ def _compiled_step():
         return _decoder_step
 
 
+def _fake_quant(x: torch.Tensor, scale: float) -> torch.Tensor:
+    """An INT8 activation quantizer (scale > 0) or nothing (scale 0.0: a float layer); the
+    range of compress/quant/backend.py (TorchScript takes no module constants here)."""
+    if scale > 0.0:
+        return torch.fake_quantize_per_tensor_affine(x, scale, 0, -128, 127)
+    return x
+
+
 def _decoder_step(frame: torch.Tensor, memory_t: torch.Tensor, t: int, width: int, scale: float,
                   prenet: list[torch.Tensor], ends: list[torch.Tensor], layers: list[list[torch.Tensor]],
-                  n_heads: list[int], eps: list[float], keys: list[torch.Tensor], values: list[torch.Tensor],
-                  mask_t: torch.Tensor) -> torch.Tensor:
+                  n_heads: list[int], eps: list[float], scales: list[float], keys: list[torch.Tensor],
+                  values: list[torch.Tensor], mask_t: torch.Tensor) -> torch.Tensor:
     """One step: the previous frame through the prenet (ReLU between its linears), the input
     projection, every block (attention then FFN, each pre-norm with a residual), the final
     norm and the output projection. Argument layout: see decode_steps and _LayerWeights."""
     x = frame
     count = len(prenet) // 2
     for i in range(count):
-        x = F.linear(x, prenet[2 * i], prenet[2 * i + 1])
+        x = F.linear(_fake_quant(x, scales[i]), prenet[2 * i], prenet[2 * i + 1])
         if i < count - 1:
             x = F.relu(x)
-    x = F.linear(torch.cat([memory_t, x], dim=-1), ends[0], ends[1]) * scale
+    x = F.linear(_fake_quant(torch.cat([memory_t, x], dim=-1), scales[count]), ends[0], ends[1]) * scale
     b = x.shape[0]
     window_end = t + width + 1
     for i in range(len(layers)):
         w = layers[i]
+        s = scales[count + 2 + 5 * i : count + 7 + 5 * i]  # qkv, fc_x, fc_h, w_1, w_2
         y = F.layer_norm(x, [x.shape[-1]], w[0], w[1], eps[2 * i])
-        qkv = F.linear(y, w[2], w[3]).view(b, 3, n_heads[i], -1)
+        qkv = F.linear(_fake_quant(y, s[0]), w[2], w[3]).view(b, 3, n_heads[i], -1)
         cached_k, cached_v = keys[i], values[i]
         cached_k[:, :, 0, t + width] = qkv[:, 1]
         cached_v[:, :, 0, t + width] = qkv[:, 2]
         scores = torch.matmul(qkv[:, 0, :, None, None, :], cached_k[:, :, :, t:window_end].transpose(-1, -2))
         probs = torch.softmax(scores + mask_t, dim=-1)  # (B, H, 2, 1, w+1)
         att = torch.matmul(probs, cached_v[:, :, :, t:window_end])  # (B, H, 2, 1, d)
+        if s[1] > 0.0 or s[2] > 0.0:  # fc_x reads the x half, fc_h the h half
+            att = torch.stack([_fake_quant(att[:, :, 0], s[1]), _fake_quant(att[:, :, 1], s[2])], dim=2)
         x = F.linear(att.reshape(b, -1), w[4], w[5]) + x
         y = F.layer_norm(x, [x.shape[-1]], w[6], w[7], eps[2 * i + 1])
-        x = F.linear(F.relu(F.linear(y, w[8], w[9])), w[10], w[11]) + x
+        h = F.relu(F.linear(_fake_quant(y, s[3]), w[8], w[9]))
+        x = F.linear(_fake_quant(h, s[4]), w[10], w[11]) + x
     x = F.layer_norm(x, [x.shape[-1]], ends[2], ends[3], eps[-1])
-    return F.linear(x, ends[4], ends[5])
+    return F.linear(_fake_quant(x, scales[count + 1]), ends[4], ends[5])
