@@ -19,6 +19,7 @@ from compress.errors import CompressError
 # Built-in stages: name -> module whose ENTRY is the StageEntry.
 BUILTIN = {
     "prune": "compress.prune.stage",
+    "export": "compress.export.stage",
 }
 
 

@@ -19,10 +19,9 @@ from compress.errors import InputError
 from compress.models.postnet import PostNet
 from compress.models.symbols import EncodedSymbols
 from compress.models.voice import Voice
+from compress.utterances import CHUNK_FRAMES, FIRST_CHUNK_FRAMES, stream_bounds
 
 STREAM_TOLERANCE = 1e-5  # max |stream - whole| per float sample, tested
-FIRST_CHUNK_FRAMES = 6  # mel frames in the first chunk: small, for first-audio latency
-CHUNK_FRAMES = 30  # later chunks: large enough that per-call overhead stays small
 
 
 class PostnetStream:
@@ -103,8 +102,6 @@ def stream_mel(voice: Voice, mel: np.ndarray) -> Iterator[np.ndarray]:
     if not voice.vocoder.arch.causal:
         raise InputError("streaming needs a causal vocoder; this voice's vocoder is not causal")
     state: dict = {}
-    bounds = [0, FIRST_CHUNK_FRAMES] + list(range(FIRST_CHUNK_FRAMES + CHUNK_FRAMES, len(mel), CHUNK_FRAMES))
     with torch.inference_mode():
-        for a, b in zip(bounds, bounds[1:] + [len(mel)]):
-            if a < b:
-                yield voice.vocoder(torch.from_numpy(mel[a:b]).T[None], state).reshape(-1).numpy().copy()
+        for a, b in stream_bounds(len(mel)):
+            yield voice.vocoder(torch.from_numpy(mel[a:b]).T[None], state).reshape(-1).numpy().copy()

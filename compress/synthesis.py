@@ -7,13 +7,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from compress.errors import InputError, SymbolError
+from compress.errors import InputError
 from compress.models.sambert import AcousticOutput
-from compress.models.symbols import EncodedSymbols, encode
+from compress.models.symbols import EncodedSymbols
 from compress.models.voice import Voice
-
-# Silence between sub-sentences, as KAN-TTS's text_to_wav inserts it.
-SENTENCE_GAP_S = 0.28
+from compress.utterances import SENTENCE_GAP_S, encode_lines  # noqa: F401 - re-exported
 
 
 @dataclass
@@ -22,17 +20,6 @@ class Synthesis:
     mel: np.ndarray  # (frames, n_mels): the sub-sentences' mels, concatenated
     sample_rate: int
     sentences: list[AcousticOutput] = field(default_factory=list)
-
-
-def encode_lines(voice: Voice, lines: list[list[tuple[str, ...]]], speaker=None, emotion=None) -> list[EncodedSymbols]:
-    encoded = []
-    for number, tokens in enumerate(lines, start=1):
-        try:
-            encoded.append(encode(voice.tables, tokens, speaker=speaker, emotion=emotion))
-        except SymbolError as err:
-            prefix = f"line {number}: " if len(lines) > 1 else ""
-            raise SymbolError(f"{prefix}{err}") from None
-    return encoded
 
 
 def acoustic(voice: Voice, symbols: EncodedSymbols, speed: float = 1.0,
