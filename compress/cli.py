@@ -17,7 +17,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import typer  # noqa: E402
 
 from compress.commands import (  # noqa: E402
-    bench, demo_voice, eval_voice, frontend, profile, prune, samples, sensitivity, stages, synth,
+    bench, demo_voice, eval_voice, export, frontend, profile, prune, samples, sensitivity, stages, synth,
 )
 from compress.errors import CompressError
 
@@ -41,6 +41,7 @@ samples.register(app)
 demo_voice.register(app)
 sensitivity.register(app)
 prune.register(app)
+export.register(app)
 bench.register(app)
 eval_voice.register(app)
 profile.register(app)

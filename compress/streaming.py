@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from compress.errors import InputError
+from compress.export.bridge import onnx_voice
 from compress.models.postnet import PostNet
 from compress.models.symbols import EncodedSymbols
 from compress.models.voice import Voice
@@ -71,6 +72,12 @@ def stream_with_mel(voice: Voice, symbols: EncodedSymbols, speed: float = 1.0,
                     durations: np.ndarray | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Like `stream`, with each chunk's mel frames: (mel (k, n_mels), wav (k * hop,)).
     `durations` (frames per token) fixes the durations instead of predicting them."""
+    engine = onnx_voice(voice)
+    if engine is not None:  # an export dir: its graphs in ONNX Runtime
+        from compress.export import driver
+
+        yield from driver.stream_with_mel(engine, symbols, speed, durations)
+        return
     if not voice.vocoder.arch.causal:
         raise InputError("streaming needs a causal vocoder; this voice's vocoder is not causal")
     if speed <= 0:
@@ -99,6 +106,12 @@ def _vocode_chunk(voice: Voice, mels: list[torch.Tensor], state: dict) -> tuple[
 
 def stream_mel(voice: Voice, mel: np.ndarray) -> Iterator[np.ndarray]:
     """Vocode a given mel (frames, n_mels) chunk by chunk."""
+    engine = onnx_voice(voice)
+    if engine is not None:
+        from compress.export import driver
+
+        yield from driver.stream_mel(engine, mel)
+        return
     if not voice.vocoder.arch.causal:
         raise InputError("streaming needs a causal vocoder; this voice's vocoder is not causal")
     state: dict = {}

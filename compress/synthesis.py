@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from compress.errors import InputError
+from compress.export.bridge import as_acoustic_output, onnx_voice
 from compress.models.sambert import AcousticOutput
 from compress.models.symbols import EncodedSymbols
 from compress.models.voice import Voice
@@ -26,6 +27,11 @@ def acoustic(voice: Voice, symbols: EncodedSymbols, speed: float = 1.0,
              durations: np.ndarray | None = None) -> AcousticOutput:
     if speed <= 0:
         raise InputError(f"--speed must be positive, got {speed}")
+    engine = onnx_voice(voice)
+    if engine is not None:  # an export dir: its graphs in ONNX Runtime
+        from compress.export import driver
+
+        return as_acoustic_output(driver.acoustic(engine, symbols, speed, durations))
     ling = torch.from_numpy(symbols.ling)[None]
     emo = torch.from_numpy(symbols.emotion)[None]
     spk = torch.from_numpy(symbols.speaker)[None]
@@ -36,6 +42,11 @@ def acoustic(voice: Voice, symbols: EncodedSymbols, speed: float = 1.0,
 @torch.no_grad()
 def vocode(voice: Voice, mel: np.ndarray | torch.Tensor) -> np.ndarray:
     """(frames, n_mels) normalised log-mel -> float32 waveform of frames * hop samples."""
+    engine = onnx_voice(voice)
+    if engine is not None:
+        from compress.export import driver
+
+        return driver.vocode(engine, np.asarray(mel, dtype=np.float32))
     mel = torch.as_tensor(mel, dtype=torch.float32)
     if not torch.isfinite(mel).all():
         raise InputError("the mel is not finite")

@@ -45,19 +45,17 @@ def synth(
     if stream and sample_rate is not None:
         raise InputError("--stream writes at the voice's own rate; drop --sample-rate")
 
-    loaded = load_voice_for_cli(voice, voice_name)
-    from compress import synthesis
-
+    loaded, synthesis, streaming = _open_voice(voice, voice_name)
     if stream:
-        mel_in_array = None if mel_in is None else read_mel(mel_in, loaded.vocoder.arch.in_channels)
+        mel_in_array = None if mel_in is None else read_mel(mel_in, _mel_channels(loaded))
         encoded = None
         if mel_in is None:
             lines = _symbol_lines(text, symbols, symbols_file, loaded, speaker, emotion)
             encoded = synthesis.encode_lines(loaded, lines, speaker=speaker, emotion=emotion)
-        _write_stream(out, mel_out, loaded, encoded, mel_in_array, speed)
+        _write_stream(out, mel_out, loaded, streaming, encoded, mel_in_array, speed)
         return
     if mel_in is not None:
-        mel = read_mel(mel_in, loaded.vocoder.arch.in_channels)
+        mel = read_mel(mel_in, _mel_channels(loaded))
         wav = synthesis.vocode(loaded, mel)
     else:
         lines = _symbol_lines(text, symbols, symbols_file, loaded, speaker, emotion)
@@ -70,21 +68,37 @@ def synth(
     note(f"wrote {out} ({len(wav) / loaded.sample_rate:.2f} s, {rate} Hz)")
 
 
-def _write_stream(out, mel_out, voice, encoded, mel, speed) -> None:
+def _open_voice(voice, voice_name):
+    """(voice, synthesis API, streaming API): an export dir runs in ONNX Runtime without
+    importing torch (compress.backends); the default voice through the CLI's loader."""
+    if voice is None:
+        from compress import streaming, synthesis
+
+        return load_voice_for_cli(voice, voice_name), synthesis, streaming
+    from compress.backends import open_voice
+
+    return open_voice(voice, voice_name)
+
+
+def _mel_channels(voice) -> int:
+    """Mel channels the vocoder takes (an ONNX Runtime voice states them itself)."""
+    return voice.n_mels if hasattr(voice, "sessions") else voice.vocoder.arch.in_channels
+
+
+def _write_stream(out, mel_out, voice, streaming, encoded, mel, speed) -> None:
     """Stream every sub-sentence into the WAV; report when the first audio was ready."""
     import time
 
     import numpy as np
 
     from compress.audio_io import StreamingWavWriter, save_npy
-    from compress.streaming import stream_mel
 
     start, first, mels = time.perf_counter(), None, []
     with StreamingWavWriter(out, voice.sample_rate) as writer:
         if mel is not None:
-            chunks = ((None, wav) for wav in stream_mel(voice, mel))
+            chunks = ((None, wav) for wav in streaming.stream_mel(voice, mel))
         else:
-            chunks = _sentence_chunks(voice, encoded, speed)
+            chunks = _sentence_chunks(voice, streaming, encoded, speed)
         for mel_chunk, wav in chunks:
             first = first if first is not None else time.perf_counter() - start
             writer.write(wav)
@@ -96,18 +110,17 @@ def _write_stream(out, mel_out, voice, encoded, mel, speed) -> None:
          f"first audio after {first * 1000:.0f} ms")
 
 
-def _sentence_chunks(voice, encoded, speed):
+def _sentence_chunks(voice, streaming, encoded, speed):
     """(mel, wav) chunks of every sub-sentence, with the usual silence between them."""
     import numpy as np
 
-    from compress.streaming import stream_with_mel
-    from compress.synthesis import SENTENCE_GAP_S
+    from compress.utterances import SENTENCE_GAP_S
 
     gap = np.zeros(int(round(SENTENCE_GAP_S * voice.sample_rate)), dtype=np.float32)
     for index, symbols in enumerate(encoded):
         if index:
             yield None, gap
-        yield from stream_with_mel(voice, symbols, speed)
+        yield from streaming.stream_with_mel(voice, symbols, speed)
 
 
 def _symbol_lines(text, symbols, symbols_file, voice, speaker, emotion):

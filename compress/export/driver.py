@@ -23,6 +23,7 @@ from compress.errors import InputError
 from compress.export.runtime import OnnxVoice, input_shapes, zeros_for
 from compress.models.symbols import EncodedSymbols
 from compress.utterances import CHUNK_FRAMES, FIRST_CHUNK_FRAMES, SENTENCE_GAP_S, stream_bounds
+from compress.utterances import encode_lines  # noqa: F401 - the synthesis API, as compress.synthesis
 
 
 @dataclass

@@ -1,8 +1,8 @@
 """An export dir as a voice for ONNX Runtime: numpy, onnxruntime and the frontend, no torch.
 
     voice = load_export(DIR)                     # checks every graph's sha256 first
-    result = synthesize(voice, encode_lines(voice, lines))      # (driver.py) as compress.synthesis
-    for mel, wav in stream_with_mel(voice, symbols): ...        # as compress.streaming
+    result = driver.synthesize(voice, driver.encode_lines(voice, lines))   # as compress.synthesis
+    for mel, wav in driver.stream_with_mel(voice, symbols): ...          # as compress.streaming
 
 What the graphs cannot tell (rates, the frame grouping r, the post-net's look-ahead, the
 symbol tables) comes from the stage dir's arch.json; the graphs' own input shapes give the
@@ -25,7 +25,6 @@ import onnxruntime as ort
 
 from compress.errors import VoiceLoadError
 from compress.models.symbols import SymbolTables
-from compress.utterances import encode_lines  # noqa: F401 - the runtime's API, as compress.synthesis
 
 STAGE = "export"
 BACKEND = "onnxruntime"
