@@ -30,4 +30,4 @@ def encode_lines(voice, lines: list[list[tuple[str, ...]]], speaker=None, emotio
 def stream_bounds(frames: int) -> list[tuple[int, int]]:
     """(start, end) mel frames of each chunk when a given mel of `frames` is streamed."""
     bounds = [0, FIRST_CHUNK_FRAMES] + list(range(FIRST_CHUNK_FRAMES + CHUNK_FRAMES, frames, CHUNK_FRAMES))
-    return [(a, b) for a, b in zip(bounds, bounds[1:] + [frames]) if a < b]
+    return [(a, min(b, frames)) for a, b in zip(bounds, bounds[1:] + [frames]) if a < min(b, frames)]
