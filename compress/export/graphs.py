@@ -168,7 +168,7 @@ def to_onnx(module: nn.Module, args: tuple, inputs: list[str], outputs: list[str
     return buffer.getvalue()
 
 
-def _example_tokens(am: Sambert, tokens: int = 7):
+def _example_tokens(tokens: int = 7):
     ling = torch.zeros(1, tokens, 4, dtype=torch.long)
     ids = torch.zeros(1, tokens, dtype=torch.long)
     return ling, ids, ids
@@ -177,7 +177,7 @@ def _example_tokens(am: Sambert, tokens: int = 7):
 def acoustic_graphs(am: Sambert) -> dict[str, bytes]:
     """The acoustic model's six graphs, by name."""
     am = am.eval()
-    ling, emo, spk = _example_tokens(am)
+    ling, emo, spk = _example_tokens()
     with torch.no_grad():
         text_aug, spk_e, emo_e, cond, _, _ = EncoderGraph(am)(ling, emo, spk)
     tokens = {1: "tokens"}

@@ -13,6 +13,7 @@ ranges a qat stage learns; without one they are refused with an error that says 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from pathlib import Path
@@ -81,7 +82,9 @@ class ExportStage(Stage):
         record = StageRecord(changes=[{"graph": name, "file": files[name], "bytes": len(data)}
                                       for name, data in graphs.items()], metrics=metrics,
                              report=_report(mode, sizes))
-        return StageResult(voice, record, mode, {files[name]: data for name, data in graphs.items()})
+        # the same modules, in a Voice of its own: run_stage gives the result its modes and dir
+        exported = dataclasses.replace(voice, modes=list(voice.modes), runtime={})
+        return StageResult(exported, record, mode, {files[name]: data for name, data in graphs.items()})
 
     def restore(self, voice: Voice, mode: dict, stage_dir: Path) -> Voice:
         voice.runtime = {"backend": mode["runtime"], "precision": mode["precision"], "dir": str(stage_dir),

@@ -87,3 +87,23 @@ def test_bench_runs_the_export_in_onnx_runtime(cli, exported, tmp_path):
     assert runs[1]["memory"]["macs_ratio"] == pytest.approx(1.0)  # counted on its float modules
     assert runs[1]["memory"]["peak_rss_bytes"] < runs[0]["memory"]["peak_rss_bytes"]  # no torch in the probe
     assert "onnxruntime fp32" in res.stdout
+
+
+def test_synth_command_with_an_export_imports_no_torch(exported, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    script = (
+        "import sys\n"
+        f"sys.argv = ['sambert-compress', 'synth', '--voice', {str(exported)!r}, '--symbols', "
+        f"{str(REF['utt0.symbols'])!r}, '--out', {str(tmp_path / 'a.wav')!r}, '--stream']\n"
+        "from compress.cli import main\n"
+        "try:\n    main()\nexcept SystemExit as stop:\n    assert not stop.code\n"
+        "print('torch' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(root)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-1] == "False" and (tmp_path / "a.wav").is_file()

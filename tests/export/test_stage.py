@@ -14,6 +14,11 @@ from compress.stage import revert
 from tests.export.conftest import encoded_lines
 
 
+def test_export_leaves_its_input_voice_as_it_was(tiny_voice, tiny_export):
+    assert tiny_voice.modes == [] and tiny_voice.runtime == {}
+    assert tiny_voice.source != tiny_export
+
+
 def test_stage_dir_records_graphs_mode_and_sha256(tiny_export):
     manifest = json.loads((tiny_export / "manifest.json").read_text())
     entry = manifest["history"][-1]
