@@ -24,14 +24,16 @@ import numpy as np
 import onnxruntime as ort
 
 from compress.errors import VoiceLoadError
+from compress.export.config import OPTIMIZATION_LEVELS
 from compress.models.symbols import SymbolTables
 
 STAGE = "export"
 BACKEND = "onnxruntime"
 # Graphs run once per token or per decoder step: one intra-op thread.
 STEP_GRAPHS = ("duration_step", "decoder_step", "postnet_lstm")
-LEVELS = {"disabled": ort.GraphOptimizationLevel.ORT_DISABLE_ALL, "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
-          "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED, "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL}
+_LEVEL = ort.GraphOptimizationLevel
+LEVELS = dict(zip(OPTIMIZATION_LEVELS, (_LEVEL.ORT_DISABLE_ALL, _LEVEL.ORT_ENABLE_BASIC, _LEVEL.ORT_ENABLE_EXTENDED,
+                                        _LEVEL.ORT_ENABLE_ALL)))
 
 
 @dataclass

@@ -32,12 +32,14 @@ def test_whole_synthesis_matches_torch(tiny_voice, onnx_tiny, tiny_symbols, spee
     _assert_same(driver.synthesize(onnx_tiny, encoded, speed=speed), synthesis.synthesize(tiny_voice, encoded, speed))
 
 
-def test_fixed_durations_match_torch(tiny_voice, onnx_tiny, tiny_symbols):
+@pytest.mark.parametrize("frames, width", [(5, 2), (1, 0)])  # 1 frame per token: an empty KV cache
+def test_fixed_durations_match_torch(tiny_voice, onnx_tiny, tiny_symbols, frames, width):
     encoded = encoded_lines(tiny_voice, tiny_symbols)
-    fixed = synthesis.uniform_durations(encoded, 5)
+    fixed = synthesis.uniform_durations(encoded, frames)
     ours = driver.synthesize(onnx_tiny, encoded, durations=fixed)
     _assert_same(ours, synthesis.synthesize(tiny_voice, encoded, durations=fixed))
     np.testing.assert_array_equal(ours.sentences[0].durations, fixed[0])
+    assert ours.sentences[0].band_width == width
 
 
 def test_stream_matches_torch_stream_and_whole(tiny_voice, onnx_tiny, tiny_symbols):
