@@ -109,3 +109,15 @@ def test_noncausal_vocoder_exports_without_state(noncausal_voice):
     with torch.no_grad():
         expected = noncausal_voice.vocoder(torch.from_numpy(mel)).numpy()
     assert float(np.abs(session.run(None, {"mel": mel})[0] - expected).max()) <= GRAPH_TOLERANCE
+
+
+def test_every_graph_passes_the_full_onnx_checker(tiny_export):
+    import json
+
+    import onnx
+
+    graphs_of = json.loads((tiny_export / "arch.json").read_text())["modes"][-1]["mode"]["graphs"]
+    for file in graphs_of.values():
+        model = onnx.load(tiny_export / file)
+        onnx.checker.check_model(model, full_check=True)
+        assert model.opset_import[0].version == graphs.OPSET
