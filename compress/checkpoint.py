@@ -24,12 +24,13 @@ from safetensors import SafetensorError
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
+from compress.audio.config import FeatureConfig
 from compress.files import atomic_directory
 from compress.errors import VoiceLoadError
 from compress.manifest import new_manifest, upgrade
 from compress.models.arch import HifiGanArch, SambertArch
 from compress.models.symbols import SymbolTables
-from compress.models.voice import AudioConfig, Voice, build_voice, load_tensors
+from compress.models.voice import Voice, build_voice, load_tensors
 
 ARCH_FORMAT = "sambert-compress/arch"
 ARCH_VERSION = 2  # 2 added "modes"; a version-1 arch.json has none
@@ -68,7 +69,7 @@ def arch_document(voice: Voice) -> dict:
         "sambert": voice.am.arch.to_dict(),
         "hifigan": voice.vocoder.arch.to_dict(),
         "speakers": list(voice.tables.speakers),
-        "audio": voice.audio.raw,
+        "audio": voice.audio.to_kantts(),
         "kantts_configs": voice.kantts_configs,
         "modes": list(voice.modes),
     }
@@ -123,7 +124,7 @@ def build_from_arch(arch: dict, source: Path, replay: Replay | None = None) -> V
     am_arch = SambertArch.from_dict(arch["sambert"])
     voice = build_voice(am_arch, HifiGanArch.from_dict(arch["hifigan"]),
                         SymbolTables.build(arch["speakers"], am_arch.tables),
-                        AudioConfig.from_kantts(arch["audio"], f"{source}/arch.json"), source,
+                        FeatureConfig.for_voice(arch["audio"], f"{source}/arch.json"), source,
                         arch.get("kantts_configs"))
     for record in arch.get("modes") or []:
         if replay is None:

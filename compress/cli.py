@@ -17,7 +17,8 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import typer  # noqa: E402
 
 from compress.commands import (  # noqa: E402
-    bench, demo_voice, eval_voice, export, frontend, profile, prune, samples, sensitivity, stages, synth,
+    bench, demo_voice, eval_voice, export, frontend, profile, prune, samples, sensitivity, serve, stages,
+    synth,
 )
 from compress.errors import CompressError
 
@@ -45,6 +46,7 @@ export.register(app)
 bench.register(app)
 eval_voice.register(app)
 profile.register(app)
+serve.register(app)
 
 
 def main() -> None:

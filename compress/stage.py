@@ -18,6 +18,7 @@ checking every file and every rebuilt parent against the recorded sha256.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -95,12 +96,12 @@ def totals(before: dict[str, torch.Tensor], after: dict[str, torch.Tensor]) -> d
             "bytes_before": b0, "bytes_after": b1}
 
 
-def history_of(voice: Voice, tensors: dict[str, torch.Tensor]) -> tuple[list[dict], dict[str, torch.Tensor]]:
+def history_of(voice: Voice, weights_sha256: str) -> tuple[list[dict], dict[str, torch.Tensor]]:
     """The history a stage over `voice` continues, and the import tensors to keep (first stage)."""
     source = Path(voice.source)
     if is_project_checkpoint(source):
         manifest = load_manifest(source)
-        if manifest["weights_sha256"] != sha256(serialize(tensors)):
+        if manifest["weights_sha256"] != weights_sha256:
             raise VoiceLoadError(f"the voice differs from its stage dir {source}; save it before running a stage")
         return manifest["history"], {}
     if (source / "am").is_dir() and (source / "voc").is_dir():
@@ -118,13 +119,15 @@ def changed_tensors(before: dict[str, torch.Tensor], after: dict[str, torch.Tens
 def run_stage(entry: StageEntry, voice: Voice, config, ctx: StageContext, out_dir: Path) -> tuple[Path, Voice]:
     out_dir = check_new_directory(out_dir)
     parent_tensors = voice_tensors(voice)
-    history, kept = history_of(voice, parent_tensors)
+    input_sha = sha256(serialize(parent_tensors))
+    history, kept = history_of(voice, input_sha)
     input_arch, parent_modes = arch_document(voice), list(voice.modes)
     result = entry.stage.apply(voice, config, ctx)
     clash = sorted(set(result.artifacts) & RESERVED)
     if clash:
         raise ValueError(f"stage {entry.name!r} declares an artifact with a reserved name: {clash[0]}")
-    new_voice = result.voice
+    # a stage that only adds files may hand back its input: the parent object stays as it was
+    new_voice = result.voice if result.voice is not voice else dataclasses.replace(voice, modes=[], runtime={})
     new_voice.modes = parent_modes + ([{"stage": entry.name, "mode": result.mode}] if result.mode else [])
     new_tensors = voice_tensors(new_voice)
     files = {REVERT: serialize(changed_tensors(parent_tensors, new_tensors)),
@@ -135,7 +138,7 @@ def run_stage(entry: StageEntry, voice: Voice, config, ctx: StageContext, out_di
         history[0]["load_changes"].update(sha256=sha256(files[IMPORT_FILE]), dir=where)
     history.append({
         "stage": entry.name, "dir": where, "config": config_to_json(entry, config), "recipe": ctx.recipe,
-        "overrides": list(ctx.overrides), "seed": ctx.seed, "input_sha256": sha256(serialize(parent_tensors)),
+        "overrides": list(ctx.overrides), "seed": ctx.seed, "input_sha256": input_sha,
         "output_sha256": None, "input_arch": input_arch, "mode": result.mode, "changes": result.record.changes,
         "totals": totals(parent_tensors, new_tensors), "metrics": result.record.metrics,
         "files": {name: sha256(data) for name, data in sorted(files.items())}, **environment()})

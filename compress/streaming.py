@@ -6,6 +6,10 @@ its FSMN look-ahead (the right padding of its memory blocks, summed over layers)
 arrived, and its LSTM carries its state from chunk to chunk; the causal vocoder continues
 from its per-stream state (hifigan.py). The concatenated chunks equal whole-sentence
 synthesis up to float rounding: tested within STREAM_TOLERANCE.
+
+An NSF vocoder's random draws are made once per sentence, when its stream starts (with
+`seed`, right after seeding, as `synthesis.vocode` does), and its source's phase continues
+from chunk to chunk, so the same seed gives the same audio streamed or whole.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import torch
 
 from compress.errors import InputError
 from compress.export.bridge import onnx_voice
+from compress.models.nsf import binarize_voicing, vocoder_input
 from compress.models.postnet import PostNet
 from compress.models.symbols import EncodedSymbols
 from compress.models.voice import Voice
@@ -62,15 +67,22 @@ class PostnetStream:
 
 
 def stream(voice: Voice, symbols: EncodedSymbols, speed: float = 1.0,
-           durations: np.ndarray | None = None) -> Iterator[np.ndarray]:
+           durations: np.ndarray | None = None, seed: int | None = None) -> Iterator[np.ndarray]:
     """Yield float32 waveform chunks of one sub-sentence as soon as each is ready."""
-    for _, wav in stream_with_mel(voice, symbols, speed, durations):
+    for _, wav in stream_with_mel(voice, symbols, speed, durations, seed):
         yield wav
 
 
+def _start_vocoder(voice: Voice, frames: int, seed: int | None) -> dict:
+    if seed is not None:
+        torch.manual_seed(seed)
+    return voice.vocoder.new_stream(frames)
+
+
 def stream_with_mel(voice: Voice, symbols: EncodedSymbols, speed: float = 1.0,
-                    durations: np.ndarray | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Like `stream`, with each chunk's mel frames: (mel (k, n_mels), wav (k * hop,)).
+                    durations: np.ndarray | None = None,
+                    seed: int | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Like `stream`, with each chunk's vocoder input: (mel (k, channels), wav (k * hop,)).
     `durations` (frames per token) fixes the durations instead of predicting them."""
     engine = onnx_voice(voice)
     if engine is not None:  # an export dir: its graphs in ONNX Runtime
@@ -88,7 +100,7 @@ def stream_with_mel(voice: Voice, symbols: EncodedSymbols, speed: float = 1.0,
         fixed = None if durations is None else torch.as_tensor(durations, dtype=torch.long)[None]
         memory, frames, out = am.prepare(ling, emo, spk, fixed, speed=speed)
         post = PostnetStream(am.mel_postnet, frames, memory.shape[1] * r, am.arch.num_mels)
-        vocoder_state: dict = {}
+        vocoder_state = _start_vocoder(voice, frames, seed)
         pending, target = [], FIRST_CHUNK_FRAMES
         for step in am.mel_decoder.mel_dec.steps(memory, out.band_width, out.band_width):
             pending.append(post.push(step.view(1, r, -1)))
@@ -100,12 +112,12 @@ def stream_with_mel(voice: Voice, symbols: EncodedSymbols, speed: float = 1.0,
 
 
 def _vocode_chunk(voice: Voice, mels: list[torch.Tensor], state: dict) -> tuple[np.ndarray, np.ndarray]:
-    mel = torch.cat(mels, dim=0)
+    mel = vocoder_input(torch.cat(mels, dim=0), voice.am.arch.f0_norm)
     return mel.numpy().copy(), voice.vocoder(mel.T[None], state).reshape(-1).numpy().copy()
 
 
-def stream_mel(voice: Voice, mel: np.ndarray) -> Iterator[np.ndarray]:
-    """Vocode a given mel (frames, n_mels) chunk by chunk."""
+def stream_mel(voice: Voice, mel: np.ndarray, seed: int | None = None) -> Iterator[np.ndarray]:
+    """Vocode a given vocoder input (frames, channels) chunk by chunk."""
     engine = onnx_voice(voice)
     if engine is not None:
         from compress.export import driver
@@ -114,7 +126,9 @@ def stream_mel(voice: Voice, mel: np.ndarray) -> Iterator[np.ndarray]:
         return
     if not voice.vocoder.arch.causal:
         raise InputError("streaming needs a causal vocoder; this voice's vocoder is not causal")
-    state: dict = {}
+    if voice.vocoder.arch.nsf:
+        mel = binarize_voicing(torch.from_numpy(mel)).numpy()
+    state = _start_vocoder(voice, len(mel), seed)
     with torch.inference_mode():
         for a, b in stream_bounds(len(mel)):
             yield voice.vocoder(torch.from_numpy(mel[a:b]).T[None], state).reshape(-1).numpy().copy()

@@ -1,57 +1,19 @@
-"""Multiply-accumulates of a synthesis, per second of audio produced.
+"""Multiply-accumulates of a synthesis, per second of audio produced, split into the acoustic
+model and the vocoder.
 
-Counted at the operator level with torch's FlopCounterMode (every matmul, linear and
-convolution, transposed convolutions included, whichever module or function calls them),
-plus nn.LSTM modules by forward hooks, because CPU LSTMs run as one fused oneDNN operator
-that the counter cannot see: per time step, layer and direction 4 * hidden * (input + hidden)
-MACs. Not counted: element-wise work (activations, norms, softmax, additions), embeddings,
-and the attention softmax; they are small next to the matmuls. MACs = FLOPs / 2.
+Counted by the project's one counter (compress/units/compute.py), the same rule pruning ranks
+by: every linear, matrix product, convolution (transposed too) and LSTM, with its bias; matrix
+products between activations (attention); not element-wise work (activations, norms, softmax,
+additions) or embedding lookups.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from contextlib import contextmanager
 
 import torch
-from torch import nn
 
-
-def lstm_macs(module: nn.LSTM, steps: int, batch: int) -> int:
-    hidden, dirs = module.hidden_size, 2 if module.bidirectional else 1
-    total = 0
-    for layer in range(module.num_layers):
-        inputs = module.input_size if layer == 0 else hidden * dirs
-        total += 4 * hidden * (inputs + hidden) * dirs
-    return total * steps * batch
-
-
-@contextmanager
-def count(model: nn.Module):
-    """Counts MACs of everything run inside the block on `model`; yields a dict filled at exit."""
-    from torch.utils.flop_counter import FlopCounterMode
-
-    found = {"macs": 0, "lstm_macs": 0}
-
-    def hook(module, args, _output):
-        x = args[0]
-        if isinstance(x, nn.utils.rnn.PackedSequence):
-            found["lstm_macs"] += lstm_macs(module, int(x.data.shape[0]), 1)
-            return
-        batch_first = module.batch_first and x.dim() == 3
-        steps = x.shape[1] if batch_first else x.shape[0]
-        batch = (x.shape[0] if batch_first else x.shape[1]) if x.dim() == 3 else 1
-        found["lstm_macs"] += lstm_macs(module, int(steps), int(batch))
-
-    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, nn.LSTM)]
-    counter = FlopCounterMode(display=False)
-    try:
-        with counter:
-            yield found
-    finally:
-        for handle in handles:
-            handle.remove()
-        found["macs"] = counter.get_total_flops() // 2 + found["lstm_macs"]
+from compress.units.compute import count
 
 
 def synthesis_macs(voice, encoded: list) -> dict:
@@ -67,6 +29,6 @@ def synthesis_macs(voice, encoded: list) -> dict:
             with count(voice.am) as a:
                 out = synthesis.acoustic(voice, symbols)
             with count(voice.vocoder) as v:
-                wav = synthesis.vocode(voice, out.mel)
+                wav = synthesis.vocode(voice, out.vocoder_input)
             am, voc, samples = am + a["macs"], voc + v["macs"], samples + len(wav)
     return {"am": am, "voc": voc, "audio_s": samples / voice.sample_rate}

@@ -4,7 +4,7 @@ The parts are the calls synthesis makes (frontend, text encoder, variance adapto
 duration predictor, the autoregressive decoder, the post-net, the vocoder). They are timed by
 wrapping those calls on the loaded voice for the duration of the measurement, so the model
 code runs unchanged; what the acoustic model does between them (length regulation glue,
-masks) is reported as `am other`. MACs come from a separate counted pass (eval/macs.py),
+masks) is reported as `am other`. MACs come from a separate counted pass (compress/units/compute.py),
 because operator counting slows the run it counts. The FLOP rate of each part is set against
 this CPU's fp32 matmul ceiling, measured here with the same thread count.
 """
@@ -23,7 +23,7 @@ import torch
 from compress import synthesis
 from compress.errors import InputError
 from compress.models.voice import Voice
-from eval import macs
+from compress.units.compute import count
 from eval.inputs import text_to_lines
 
 # Parts of the acoustic model, in call order: (part, attribute path of the object, method).
@@ -159,7 +159,7 @@ def _counted_pass(voice: Voice, encoded, durations) -> dict[str, int]:
     found_per_call: list[tuple[str, dict]] = []
 
     def around(part, owner, original, args, kwargs):
-        with macs.count(owner) as found:
+        with count(owner) as found:
             result = original(*args, **kwargs)
         found_per_call.append((part, found))  # `found` is filled when its block exits
         return result

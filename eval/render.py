@@ -15,11 +15,14 @@ import numpy as np
 from compress import synthesis
 
 
+RENDER_SEED = 0
+
+
 @dataclass
 class Rendered:
     wav: np.ndarray  # float32, sub-sentences joined by synthesis.SENTENCE_GAP_S of silence
     sample_rate: int
-    mel: np.ndarray  # (frames, n_mels), sub-sentences concatenated
+    mel: np.ndarray  # (frames, channels): the vocoder's inputs, sub-sentences concatenated
     durations: list[np.ndarray]  # per sub-sentence: frames per token (int64)
 
     @property
@@ -28,7 +31,8 @@ class Rendered:
 
 
 def render(voice, encoded: list, durations: list[np.ndarray] | None = None) -> Rendered:
-    """Synthesize the sub-sentences of one item; `durations` (one array per line) fixes them."""
+    """Synthesize the sub-sentences of one item; `durations` (one array per line) fixes them.
+    An NSF voice draws with RENDER_SEED for every line, so runs differ only by their models."""
     gap = np.zeros(int(round(synthesis.SENTENCE_GAP_S * voice.sample_rate)), dtype=np.float32)
     waves, mels, used = [], [], []
     for index, symbols in enumerate(encoded):
@@ -36,8 +40,8 @@ def render(voice, encoded: list, durations: list[np.ndarray] | None = None) -> R
         out = synthesis.acoustic(voice, symbols, durations=fixed)
         if index:
             waves.append(gap)
-        waves.append(synthesis.vocode(voice, out.mel))
-        mels.append(out.mel.numpy())
+        waves.append(synthesis.vocode(voice, out.vocoder_input, RENDER_SEED))
+        mels.append(out.vocoder_input.numpy())
         used.append(out.durations.numpy().astype(np.int64))
     return Rendered(np.concatenate(waves), voice.sample_rate, np.concatenate(mels), used)
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 from compress.errors import InputError
 from compress.models.voice import Voice
-from compress.prune.groups import UnitGroup
-from compress.prune.voice_groups import voice_groups
+from compress.units.groups import UnitGroup
+from compress.units.voice_groups import voice_groups
 from sensitivity.calibration import Calibration
 from sensitivity.config import SensitivityConfig
 from sensitivity.curves import Curves, sensitivity_curves

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
+from compress.emotions import CALIBRATION_ROTATION
+from sensitivity.measure import AM_DISTANCES
+
 PROBES = ("heads", "lstm_gates", "vocoder_weights")
-AM_DISTANCES = ("mel", "wave")
 
 
 @dataclass
@@ -19,7 +21,7 @@ class SensitivityConfig:
     # Sentence i is spoken by speakers[i % len] with emotions[i % len]. Empty speakers: every
     # speaker of the voice; empty emotions: the symbols' own (neutral for text).
     speakers: list[str] = field(default_factory=list)
-    emotions: list[str] = field(default_factory=lambda: ["neutral", "happy", "sad", "calm", "excited"])
+    emotions: list[str] = field(default_factory=lambda: list(CALIBRATION_ROTATION))
     # Regular expressions (full match) of the group names to analyse; empty: every group.
     groups: list[str] = field(default_factory=list)
     passes: int = 4  # noise draws per sentence for Taylor importance

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from compress.models.symbols import EncodedSymbols
 from compress.models.voice import Voice
-from compress.prune.groups import UnitGroup
+from compress.units.groups import UnitGroup
 from sensitivity.masking import least_important, units_to_remove
 from sensitivity.measure import Measurer
 

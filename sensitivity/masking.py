@@ -1,6 +1,6 @@
 """Silencing units of a live voice for one measurement, and putting them back.
 
-`compress.prune.surgery.mask_units` zeroes a unit's producer slices, which computes exactly
+`compress.units.masking.mask_units` zeroes a unit's producer slices, which computes exactly
 what removing the unit computes. Here it runs on the voice's own parameter tensors, after
 saving the tensors it touches, so the voice is bit-for-bit restored afterwards.
 """
@@ -14,9 +14,9 @@ from contextlib import contextmanager
 import torch
 
 from compress.models.voice import Voice
-from compress.prune.allocate import top_units
-from compress.prune.groups import UnitGroup
-from compress.prune.surgery import mask_units
+from compress.units.groups import UnitGroup
+from compress.units.masking import mask_units
+from compress.units.ranking import top_units
 
 
 def live_tensors(voice: Voice) -> dict[str, torch.Tensor]:
@@ -51,7 +51,7 @@ def units_to_remove(fraction: float, block_size: int) -> int:
 
 def least_important(scores: list[list[float]], count: int) -> list[list[int]]:
     """Per block, the `count` units with the lowest importance: everything the pruning
-    allocator would not keep (compress.prune.allocate.top_units, the same tie-breaking)."""
+    allocator would not keep (compress.units.ranking.top_units, the same tie-breaking)."""
     removed = []
     for block in scores:
         kept = set(top_units(block, len(block) - count))

@@ -35,13 +35,17 @@ import torch
 
 from compress.models.symbols import EncodedSymbols
 from compress.models.variance import round_durations
+from compress.models.nsf import vocoder_input
 from compress.models.voice import Voice
-from compress.prune.groups import UnitGroup
+from compress.synthesis import waveform
+from compress.units.groups import UnitGroup
 from sensitivity import spectra
 from sensitivity.masking import live_tensors, masked
 from sensitivity.mel_gain import measure_gain
 from sensitivity.vocoder_stages import VocoderTrace, run_from, trace
 
+# How acoustic-model groups are measured (the sensitivity and prune recipes' `am_distance`):
+# mel = mel change through the vocoder's gain (fast), wave = vocode every point.
 AM_DISTANCES = ("mel", "wave")
 # Acoustic-model parts by the first parameter a group writes, in the order they run;
 # "duration" comes first because its measurement reruns everything.
@@ -62,7 +66,8 @@ class Start:
 
 
 def _voc_point(param: str, kernels: int, stages: int) -> tuple[int, int | None]:
-    match = re.match(r"voc\.(conv_pre|conv_post|repeat_upsamples|transpose_upsamples|conv_blocks)\.(\d+)?", param)
+    match = re.match(r"voc\.(conv_pre|conv_post|repeat_upsamples|transpose_upsamples|source_downs|conv_blocks)\.(\d+)?",
+                     param)
     if match is None:
         raise ValueError(f"no vocoder stage for {param}")
     kind, number = match.group(1), match.group(2)
@@ -127,7 +132,7 @@ class Measurer:
     def __init__(self, voice: Voice, calibration: list[EncodedSymbols], am_distance: str = "mel",
                  progress: Progress | None = None):
         if am_distance not in AM_DISTANCES:
-            raise ValueError(f"am_distance must be one of {AM_DISTANCES}, got {am_distance!r}")
+            raise ValueError(f"am_distance must be one of {', '.join(AM_DISTANCES)}, got {am_distance!r}")
         if not calibration:
             raise ValueError("no calibration sentences")
         self.voice, self.am_distance = voice, am_distance
@@ -138,7 +143,8 @@ class Measurer:
             self.utterances.append(self._reference(symbols))
             if progress:
                 progress("reference outputs", index + 1, len(calibration))
-        self.gain = measure_gain(voice.vocoder, self.features, self.utterances) if am_distance == "mel" else None
+        self.gain = measure_gain(lambda mel: waveform(voice, mel), self.features, self.utterances) \
+            if am_distance == "mel" else None
 
     @torch.no_grad()
     def _reference(self, symbols: EncodedSymbols) -> Utterance:
@@ -148,10 +154,13 @@ class Measurer:
         memory, frames, out = am.prepare(*inputs, durations)
         dec_out = am.mel_decoder.infer(memory, out.band_width, out.band_width)
         mel = am.finish(dec_out, frames)
-        wav, record = trace(self.voice.vocoder, mel.T[None])
+        wav, record = trace(self.voice.vocoder, self._vocoder_input(mel))
         spectrum = self.features(wav.reshape(-1))
         return Utterance(inputs, durations, memory, frames, out.band_width, dec_out, mel,
                          spectrum, spectra.speech_frames(spectrum), record)
+
+    def _vocoder_input(self, mel: torch.Tensor) -> torch.Tensor:
+        return vocoder_input(mel, self.voice.am.arch.f0_norm).T[None]
 
     def masked_distance(self, group: UnitGroup, removed: list[list[int]]) -> float:
         """dB distance with `removed` units of `group` silenced (the voice is restored after)."""
@@ -169,7 +178,7 @@ class Measurer:
 
     def _utterance(self, u: Utterance, start: Start) -> spectra.Partial:
         if start.part == "voc":
-            wav = run_from(self.voice.vocoder, u.mel.T[None], u.vocoder, start.stage, start.block)
+            wav = run_from(self.voice.vocoder, self._vocoder_input(u.mel), u.vocoder, start.stage, start.block)
             return spectra.frame_distance(u.spectrum, self.features(wav.reshape(-1)), u.speech)
         if start.stage == "duration":
             return self._duration_distance(u)
@@ -184,7 +193,7 @@ class Measurer:
 
     def _mel_distance(self, u: Utterance, mel: torch.Tensor) -> spectra.Partial:
         if self.am_distance == "wave":
-            test = self.features(self.voice.vocoder(mel.T[None]).reshape(-1))
+            test = self.features(waveform(self.voice, mel))
             return spectra.frame_distance(u.spectrum, test, u.speech)
         return self.gain.distance(u.mel, mel, u.speech[: u.frames])
 
@@ -196,7 +205,7 @@ class Measurer:
             return spectra.silence_distance(u.spectrum, u.speech)
         mel = _mel_with(self.voice, u.inputs, durations)
         floor = spectra.floor_db(u.spectrum)
-        test = self.features(self.voice.vocoder(mel.T[None]).reshape(-1)).clamp(min=floor)
+        test = self.features(waveform(self.voice, mel)).clamp(min=floor)
         return spectra.dtw_mean(u.spectrum.clamp(min=floor), test, u.speech)
 
 
@@ -210,7 +219,7 @@ def voice_distance(reference: Voice, other: Voice, calibration: list[EncodedSymb
     for symbols in calibration:
         inputs = tuple(torch.from_numpy(a)[None] for a in (symbols.ling, symbols.emotion, symbols.speaker))
         durations = predicted_durations(reference, inputs)
-        spectrum = features(reference.vocoder(_mel_with(reference, inputs, durations).T[None]).reshape(-1))
-        test = features(other.vocoder(_mel_with(other, inputs, durations).T[None]).reshape(-1))
+        spectrum = features(waveform(reference, _mel_with(reference, inputs, durations)))
+        test = features(waveform(other, _mel_with(other, inputs, durations)))
         total = total.add(spectra.frame_distance(spectrum, test, spectra.speech_frames(spectrum)))
     return total.db

@@ -15,6 +15,10 @@ statistics a voice does not ship. The vocoder knows it, so it is measured:
 
 The mel distance of a masked model is then the per-frame RMS over bands of
 scale * gain_b * (mel_b - mel0_b), averaged over the reference's speech frames.
+
+An NSF voice's acoustic model has two channels after the mel bands (F0, voicing): they are
+neither shifted nor perturbed here and the mel distance does not see them; a change there
+shows in the waveform distance (`am_distance=wave`).
 """
 
 from __future__ import annotations
@@ -41,8 +45,9 @@ class MelGain:
     ratios: list[float]  # vocoded / converted distance of each calibration perturbation
 
     def distance(self, reference: torch.Tensor, test: torch.Tensor, speech: torch.Tensor) -> spectra.Partial:
-        """Aligned mel distance of one utterance, (frames, n_mels) each."""
-        rms = spectra.frame_rms(self.per_band * test, self.per_band * reference)
+        """Aligned mel distance of one utterance, (frames, channels) each: the mel bands."""
+        bands = len(self.per_band)
+        rms = spectra.frame_rms(self.per_band * test[:, :bands], self.per_band * reference[:, :bands])
         return spectra.Partial(float(rms[speech].sum()), int(speech.sum()))
 
     def to_dict(self) -> dict:
@@ -65,20 +70,28 @@ def smooth_noise(frames: int, bands: int, gen: torch.Generator) -> torch.Tensor:
     return noise * PERTURBATION_RMS / noise.square().mean().sqrt().clamp(min=1e-12)
 
 
+def _bands_only(change: torch.Tensor, u) -> torch.Tensor:
+    """`change` with the channels past the spectrum's bands (an NSF voice's F0, voicing) zeroed."""
+    out = change.clone()
+    out[:, u.spectrum.shape[1]:] = 0
+    return out
+
+
 @torch.no_grad()
-def measure_gain(vocoder, features: spectra.LogMelDb, utterances) -> MelGain:
-    """The calibrated gain over the utterances (each with .mel, .spectrum, .speech, .frames)."""
+def measure_gain(synth, features: spectra.LogMelDb, utterances) -> MelGain:
+    """The calibrated gain over the utterances (each with .mel, .spectrum, .speech, .frames);
+    `synth` turns an acoustic-model output (frames, channels) into a waveform."""
     total, count = 0.0, 0
     for u in utterances:
-        shifted = features(vocoder((u.mel + SHIFT).T[None]).reshape(-1))
+        shifted = features(synth(u.mel + _bands_only(torch.full_like(u.mel, SHIFT), u)))
         total = total + (shifted - u.spectrum)[u.speech].sum(dim=0)
         count += int(u.speech.sum())
     shape = MelGain(total / (count * SHIFT), 1.0, [])
     gen, ratios = torch.Generator().manual_seed(SEED), []
     for u in utterances:
         for _ in range(DRAWS):
-            mel = u.mel + smooth_noise(*u.mel.shape, gen)
-            exact = spectra.frame_distance(u.spectrum, features(vocoder(mel.T[None]).reshape(-1)), u.speech).db
+            mel = u.mel + _bands_only(smooth_noise(*u.mel.shape, gen), u)
+            exact = spectra.frame_distance(u.spectrum, features(synth(mel)), u.speech).db
             converted = shape.distance(u.mel, mel, u.speech[: u.frames]).db
             if converted > 0:
                 ratios.append(exact / converted)

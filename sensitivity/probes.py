@@ -28,7 +28,7 @@ from torch import nn
 
 from compress.models.symbols import EncodedSymbols
 from compress.models.voice import Voice
-from compress.prune.groups import UnitGroup
+from compress.units.groups import UnitGroup
 from compress.synthesis import acoustic
 from sensitivity.lstm_gates import GATES, lstm_gates, recorded_calls
 from sensitivity.masking import whole_block
@@ -126,10 +126,10 @@ def vocoder_convs(voice: Voice) -> dict[str, torch.Tensor]:
 
 
 def conv_stage(name: str, kernels: int) -> str:
-    """The vocoder part a conv belongs to: "conv_pre", "stage i" (its upsampling convs and
-    residual blocks) or "conv_post"."""
+    """The vocoder part a conv belongs to: "conv_pre", "stage i" (its upsampling convs,
+    residual blocks and an NSF vocoder's source_downs conv), "conv_post" or "source_module"."""
     parts = name.split(".")
-    if parts[1] in ("conv_pre", "conv_post"):
+    if parts[1] in ("conv_pre", "conv_post", "source_module"):
         return parts[1]
     index = int(parts[2])
     return f"stage {index // kernels if parts[1] == 'conv_blocks' else index}"

@@ -19,7 +19,7 @@ from compress.files import atomic_directory
 from compress.checkpoint import voice_tensors, weights_sha256
 from compress.errors import InputError
 from compress.models.voice import Voice
-from compress.prune.surgery import unit_cost
+from compress.units.groups import unit_cost
 from sensitivity import curves, measure, mel_gain, probes, spectra, taylor
 from sensitivity.analysis import Analysis
 from sensitivity.markdown import render_markdown

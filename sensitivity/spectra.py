@@ -43,15 +43,9 @@ class MelSettings:
 
     @classmethod
     def from_voice(cls, voice) -> "MelSettings":
-        raw, audio = voice.audio.raw, voice.audio
-        hop = audio.hop_length
-        n_fft = int(raw.get("n_fft", 4 * hop))
-        return cls(
-            sample_rate=audio.sample_rate, n_fft=n_fft, hop=hop,
-            win=int(raw.get("win_length", n_fft)), n_mels=audio.n_mels,
-            fmin=float(raw.get("fmin", 0.0) or 0.0),
-            fmax=float(raw.get("fmax") or audio.sample_rate / 2),
-        )
+        audio = voice.audio
+        return cls(sample_rate=audio.sampling_rate, n_fft=audio.n_fft, hop=audio.hop_length,
+                   win=audio.win_length, n_mels=audio.n_mels, fmin=audio.fmin, fmax=audio.fmax)
 
 
 def _hz_to_mel(hz):

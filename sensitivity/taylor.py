@@ -43,7 +43,8 @@ import torch
 
 from compress.models.symbols import EncodedSymbols
 from compress.models.voice import Voice
-from compress.prune.groups import Member, UnitGroup
+from compress.synthesis import waveform
+from compress.units.groups import Member, UnitGroup
 from compress.train.batching import collate
 from compress.train.teacher import teacher_items
 from sensitivity import spectra
@@ -125,7 +126,7 @@ def _am_outputs(voice: Voice, item: dict) -> list[tuple[torch.Tensor, float]]:
 
 
 def _voc_outputs(voice: Voice, features: spectra.LogMelDb, mel) -> list[tuple[torch.Tensor, float]]:
-    db = features(voice.vocoder(torch.as_tensor(mel).T[None]).reshape(-1))
+    db = features(waveform(voice, torch.as_tensor(mel)))
     speech = spectra.speech_frames(db.detach())
     out = db[speech]
     return [(out, 1.0 / out.numel())]

@@ -15,6 +15,8 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 TESTS = Path(__file__).resolve().parent
 FIXTURES = TESTS / "fixtures"
 TINY = FIXTURES / "kantts-tiny"
+# An NSF voice (F0-driven vocoder source) built from kantts-tiny, with the original code's outputs.
+NSF_TINY = FIXTURES / "kantts-nsf-tiny"
 # The original KAN-TTS outputs of the released-shape voice (too large for the repository): beside
 # the checkout by default, anywhere with SAMBERT_COMPRESS_REFERENCE=DIR (the folder holding kantts-16k).
 SHARED_REFERENCE = Path(os.environ.get("SAMBERT_COMPRESS_REFERENCE", TESTS.parent.parent / "shared" / "reference"))
@@ -32,6 +34,13 @@ def tiny_voice():
     from compress.loading import load_voice
 
     return load_voice(TINY / "voices")
+
+
+@pytest.fixture(scope="session")
+def nsf_voice():
+    from compress.loading import load_voice
+
+    return load_voice(NSF_TINY / "voices")
 
 
 @dataclass

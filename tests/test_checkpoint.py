@@ -63,3 +63,21 @@ def test_manifest_whose_history_disagrees_is_refused(tmp_path, tiny_voice):
     with pytest.raises(VoiceLoadError, match="weights_sha256 differs from the last history entry"):
         load_checkpoint(out)
 
+
+def test_nsf_voice_round_trips_with_its_f0_norm_and_source(tmp_path, nsf_voice):
+    out = save_checkpoint(nsf_voice, tmp_path / "nsf", import_manifest(nsf_voice))
+    arch = json.loads((out / "arch.json").read_text())
+    assert arch["sambert"]["f0_norm"] == {"norm_type": "mean_std", "mean": 150.0, "std": 40.0,
+                                          "minimum": 30.0, "maximum": 730.0}
+    assert arch["hifigan"]["nsf"] and arch["hifigan"]["nsf_harmonics"] == 7
+    again = load_voice(out)
+    assert again.am.arch == nsf_voice.am.arch and again.vocoder.arch == nsf_voice.vocoder.arch
+    original, loaded = voice_tensors(nsf_voice), voice_tensors(again)
+    assert original.keys() == loaded.keys() and any(k.startswith("voc.source_downs.") for k in loaded)
+    assert all(torch.equal(original[k], loaded[k]) for k in original)
+    x = torch.cat([torch.randn(1, 80, 9), torch.full((1, 1, 9), 180.0), torch.ones(1, 1, 9)], dim=1)
+    with torch.no_grad():
+        torch.manual_seed(4)
+        first = nsf_voice.vocoder(x)
+        torch.manual_seed(4)
+        assert torch.equal(again.vocoder(x), first)

@@ -20,7 +20,7 @@ from compress.checkpoint import load_checkpoint, serialize, sha256, voice_tensor
 from compress.errors import CompressError
 from compress.loading import load_voice
 from compress.prune.surgery import remove
-from compress.prune.voice_groups import voice_groups
+from compress.units.voice_groups import voice_groups
 from compress.registry import StageEntry
 from compress.stage import Stage, StageContext, StageRecord, StageResult, revert, run_stage
 from tests.conftest import SHARED_16K, TINY
@@ -319,3 +319,9 @@ def test_released_shape_voice_reverts_to_its_original_checkpoints(tmp_path):
     assert json.loads((first / "manifest.json").read_text())["history"][0]["load_changes"]["kept_tensors"] > 0
     revert(second, tmp_path / "root", to=0)
     assert_same_states(original_states(voice_dir), original_states(tmp_path / "root"))
+
+
+def test_a_stage_that_hands_back_its_input_leaves_the_parent_object_alone(tmp_path):
+    voice = load_voice(VOICE_DIR)
+    run("test-artifact", voice, tmp_path / "01")
+    assert voice.source == VOICE_DIR and voice.modes == [] and voice.runtime == {}

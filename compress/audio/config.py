@@ -1,8 +1,9 @@
-"""The KAN-TTS `audio_config` block as a validated dataclass.
+"""The KAN-TTS `audio_config` block as a validated dataclass: the project's one audio-config type.
 
-A voice's `audio_config.yaml` holds one mapping under the key `audio_config`. Feature extraction
-(mel, pitch, energy, trimming, normalization) reads every setting from here, so a voice with another
-sample rate, hop or mel count gets its own features without code changes. The defaults are the
+A voice's `audio_config.yaml` holds one mapping under the key `audio_config`. A loaded voice carries
+it (`Voice.audio`), and feature extraction (mel, pitch, energy, trimming, normalization) reads every
+setting from here, so a voice with another sample rate, hop or mel count gets its own features
+without code changes. The defaults are the
 16 kHz config of the released voices (`kantts/configs/audio_config_16k.yaml`).
 """
 
@@ -16,6 +17,8 @@ import yaml
 from compress.errors import ConfigMismatchError
 
 _NORM_TYPES = ("mean_std", "global")
+# What a voice's networks are built for: a voice's block must write them, never take a default.
+VOICE_KEYS = ("sampling_rate", "hop_length", "n_mels")
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,8 @@ class FeatureConfig:
 
     @classmethod
     def from_kantts(cls, block: dict, where: str = "audio_config") -> "FeatureConfig":
-        """Build from the mapping under `audio_config` (as a voice's yaml or `Voice.audio.raw` has it)."""
+        """Build from the mapping under `audio_config` (as a voice's yaml has it); missing keys take
+        the 16 kHz defaults."""
         if not isinstance(block, dict):
             raise ConfigMismatchError(f"{where}: audio_config is not a mapping")
         known = {f.name: f.type for f in fields(cls) if f.name != "extra"}
@@ -74,6 +78,15 @@ class FeatureConfig:
             else:
                 extra[key] = value
         return cls(**values, extra=extra)
+
+    @classmethod
+    def for_voice(cls, block: dict, where: str) -> "FeatureConfig":
+        """A voice's block: as from_kantts, and the keys in VOICE_KEYS must be there."""
+        missing = [k for k in VOICE_KEYS if not isinstance(block, dict) or k not in block]
+        if missing:
+            raise ConfigMismatchError(f"{where}: audio_config needs {', '.join(VOICE_KEYS)} "
+                                      f"(missing: {', '.join(missing)})")
+        return cls.from_kantts(block, where)
 
     def to_kantts(self) -> dict:
         """The mapping to write under `audio_config` (known keys first, then the extra ones)."""

@@ -26,12 +26,9 @@ def note(message: str) -> None:
 
 def load_voice_for_cli(voice: Optional[Path], name: Optional[str]):
     from compress.loading import load_voice
-    from compress.models.voice_dir import is_default_random, resolve_voice_dir
+    from compress.models.voice_dir import resolve_voice_dir
 
-    path = resolve_voice_dir(voice, name)
-    if voice is None and is_default_random(path):
-        note("note: using the tiny test-fixture voice; its weights are random, so its audio is noise")
-    return load_voice(path)
+    return load_voice(resolve_voice_dir(voice, name))
 
 
 def console():
@@ -41,25 +38,3 @@ def console():
     return Console() if sys.stdout.isatty() else Console(width=200)
 
 
-
-def run_registered_stage(name: str, voice: Optional[Path], voice_name: Optional[str], out: Path,
-                         overrides: Optional[list[str]]):
-    """Any registered stage from the command line: compose its recipe group, validate the
-    config, check --out, load the voice, run the stage with progress bars. Returns
-    (stage dir, parent voice, new voice)."""
-    from compress import registry
-    from compress.commands.progress import progress_bars
-    from compress.files import check_new_directory
-    from compress.recipe import build, compose, overrides_only
-    from compress.stage import StageContext, run_stage
-
-    entry = registry.get(name)
-    recipe_args = overrides_only(overrides, f"{entry.group}.key=value")
-    recipe = compose(recipe_args)
-    config = build(entry.config_class, recipe.get(entry.group), entry.group)
-    check_new_directory(out)
-    loaded = load_voice_for_cli(voice, voice_name)
-    with progress_bars() as report:
-        ctx = StageContext(recipe=recipe, overrides=recipe_args, seed=getattr(config, "seed", 0), progress=report)
-        path, made = run_stage(entry, loaded, config, ctx, out)
-    return path, loaded, made

@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from compress.commands.common import VoiceOption, load_voice_for_cli, note
+from compress.errors import InputError
 
 app = typer.Typer(help="Build the embedded demo voice from scratch (espeak-ng data, training).",
                   no_args_is_help=True)
@@ -23,8 +24,11 @@ def build(
     voc_steps: Annotated[int, typer.Option("--voc-steps", help="Vocoder training steps.")] = 6000,
     max_jobs: Annotated[Optional[int], typer.Option("--max-jobs", help="Render at most this many utterances.")] = None,
     reuse_data: Annotated[bool, typer.Option("--reuse-data", help="Keep the data already in --work.")] = False,
+    nsf: Annotated[bool, typer.Option("--nsf/--plain", help="An NSF voice (F0-driven vocoder source) or a plain one.")] = True,
 ) -> None:
-    """Data (espeak-ng) -> acoustic model + vocoder training -> KAN-TTS voice dir."""
+    """Data (espeak-ng) -> acoustic model + vocoder training -> KAN-TTS voice dir.
+
+    Started again with the same options and --work, a stopped build continues where it was."""
     from compress.files import check_new_directory
     from compress.demo_voice.build import BuildConfig
     from compress.demo_voice.train import DemoTrainConfig
@@ -33,7 +37,7 @@ def build(
     check_new_directory(out)
     work.mkdir(parents=True, exist_ok=True)
     report = build_voice(out, work, BuildConfig(seed=seed, max_jobs=max_jobs),
-                         DemoTrainConfig(seed=seed, am_steps=am_steps, voc_steps=voc_steps),
+                         DemoTrainConfig(seed=seed, am_steps=am_steps, voc_steps=voc_steps, nsf=nsf),
                          reuse_data=reuse_data, progress=note)
     note(f"wrote {out} in {report.total_seconds / 60:.1f} min (data {report.data_seconds / 60:.1f}, "
          f"training {report.train_seconds / 60:.1f}); curves in {work / 'training_curves.png'}")
@@ -91,7 +95,6 @@ def compare(
     """Spectrogram of one sentence from espeak-ng (what the voice learned from) above the voice's."""
     import numpy as np
 
-    from compress.audio.config import FeatureConfig
     from compress.demo_voice.build import render_text
     from compress.demo_voice.figures import plot_comparison
     from compress.frontend import text_to_symbol_lines
@@ -99,13 +102,33 @@ def compare(
     from compress.synthesis import encode_lines, synthesize
 
     loaded = load_voice_for_cli(voice, None)
-    config = FeatureConfig.from_kantts(loaded.audio.raw)
+    config = loaded.audio
     espeak = np.concatenate(render_text(text, speaker, emotion, config))
     lines, _ = text_to_symbol_lines(text, emotion, speaker=speaker, speakers=list(loaded.tables.speakers))
     ours = synthesize(loaded, encode_lines(loaded, [parse_tokens(line) for line in lines])).wav
     title = f"{text} ({speaker}, {emotion})"
     print(plot_comparison({"espeak-ng (training data)": espeak, f"{loaded.source.name} voice": ours},
                           config, title, out))
+
+
+@app.command("copy-synthesis")
+def copy_synthesis_command(
+    data_dir: Annotated[Path, typer.Argument(help="A built dataset directory (the voice's training data).")],
+    voice: VoiceOption = None,
+    split: Annotated[str, typer.Option(help="Which utterances: valid (held out) or train.")] = "valid",
+    limit: Annotated[Optional[int], typer.Option("--max", help="At most this many utterances.")] = None,
+) -> None:
+    """Vocode recordings from their own features; how well the output follows their F0, per speaker."""
+    from compress.demo_voice.copy_synthesis import copy_synthesis
+
+    loaded = load_voice_for_cli(voice, None)
+    report = copy_synthesis(loaded, data_dir, split, limit)
+    if not report:
+        raise InputError(f"{data_dir} has no {split!r} utterances")
+    for speaker, row in report.items():
+        error = row["median_f0_error"]
+        shown = "no frame voiced in both" if error is None else f"median F0 error {100 * error:.1f}%"
+        print(f"{speaker}: {shown} ({row['frames_voiced_in_both']} frames, {row['utterances']} utterances)")
 
 
 def _progress(stage: str, done: int, total: int) -> None:

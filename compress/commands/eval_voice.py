@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from compress.commands.common import VoiceNameOption, VoiceOption, load_voice_for_cli, note
+from compress.emotions import STYLES
 from compress.errors import InputError
 
 
@@ -20,8 +21,7 @@ def eval_voice(
                         "(default: the 50 sentences of the benchmark corpus).")] = None,
     sentences: Annotated[Optional[int], typer.Option("--sentences", help="Use only the first N sentences.")] = None,
     speakers: Annotated[Optional[str], typer.Option("--speakers", help="Comma-separated (default: all).")] = None,
-    emotions: Annotated[str, typer.Option("--emotions", help="Comma-separated emotions.")] = (
-        "neutral,happy,calm,sad,energetic"),
+    emotions: Annotated[str, typer.Option("--emotions", help="Comma-separated emotions.")] = ",".join(STYLES),
     f0_method: Annotated[str, typer.Option("--f0-method", help="dio or harvest.")] = "dio",
     out: Annotated[Optional[Path], typer.Option("--out", help="Write styles.json and styles.md here.")] = None,
     check: Annotated[Optional[Path], typer.Option(

@@ -7,7 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from compress.commands.common import OutOption, VoiceNameOption, VoiceOption, note, run_registered_stage
+from compress.commands.common import OutOption, VoiceNameOption, VoiceOption, note
+from compress.commands.stage_command import run_registered_stage
 
 
 def prune(

@@ -8,13 +8,13 @@ from typing import Annotated
 import typer
 
 from compress.commands.common import VoiceNameOption, VoiceOption, load_voice_for_cli, note
+from compress.emotions import STYLES
 
 SENTENCES = (
     "欢迎使用语音合成压缩工具。",
     "今天天气很好，我们一起去公园散步吧。",
     "订单已经发货，预计三天内送达，请注意查收。",
 )
-EMOTIONS = ("neutral", "happy", "calm", "sad", "energetic")
 
 
 def samples(
@@ -36,7 +36,7 @@ def samples(
     rows = []
     with atomic_directory(out) as tmp:
         for speaker in speakers:
-            for emotion in EMOTIONS:
+            for emotion in STYLES:
                 for number, text in enumerate(SENTENCES, start=1):
                     lines, _ = text_to_symbol_lines(text, emotion, speaker=speaker, speakers=speakers)
                     result = synthesize(loaded, encode_lines(loaded, [parse_tokens(l) for l in lines]))

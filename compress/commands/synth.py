@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from compress.commands.common import VoiceNameOption, VoiceOption, load_voice_for_cli, note
+from compress.commands.common import VoiceNameOption, VoiceOption, note
 from compress.errors import InputError
 
 
@@ -16,13 +16,14 @@ def synth(
     text: Annotated[Optional[str], typer.Option("--text", help="Chinese text.")] = None,
     symbols: Annotated[Optional[str], typer.Option("--symbols", help="ttsfrd-format symbols, one sub-sentence per line.")] = None,
     symbols_file: Annotated[Optional[Path], typer.Option("--symbols-file", help="File of ttsfrd-format lines.")] = None,
-    mel_in: Annotated[Optional[Path], typer.Option("--mel-in", help="Vocode a (frames, n_mels) float32 .npy.")] = None,
-    mel_out: Annotated[Optional[Path], typer.Option("--mel-out", help="Also write the mel fed to the vocoder.")] = None,
+    mel_in: Annotated[Optional[Path], typer.Option("--mel-in", help="Vocode a (frames, channels) float32 .npy (NSF voices: mels, F0 in Hz, voicing).")] = None,
+    mel_out: Annotated[Optional[Path], typer.Option("--mel-out", help="Also write the vocoder's input (NSF voices: with F0 in Hz and voicing).")] = None,
     speaker: Annotated[Optional[str], typer.Option("--speaker", help="Override the symbols' speaker.")] = None,
     emotion: Annotated[Optional[str], typer.Option("--emotion", help="Override the symbols' emotion.")] = None,
     speed: Annotated[float, typer.Option("--speed", help="Speaking-rate factor (2 = twice as fast).")] = 1.0,
     sample_rate: Annotated[Optional[int], typer.Option("--sample-rate", help="Resample the WAV to this rate.")] = None,
     stream: Annotated[bool, typer.Option("--stream", help="Write audio chunk by chunk as it is made.")] = False,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Seed torch before each vocoder call (NSF voices draw noise and phases).")] = None,
     voice: VoiceOption = None,
     voice_name: VoiceNameOption = None,
 ) -> None:
@@ -52,15 +53,15 @@ def synth(
         if mel_in is None:
             lines = _symbol_lines(text, symbols, symbols_file, loaded, speaker, emotion)
             encoded = synthesis.encode_lines(loaded, lines, speaker=speaker, emotion=emotion)
-        _write_stream(out, mel_out, loaded, streaming, encoded, mel_in_array, speed)
+        _write_stream(out, mel_out, loaded, streaming, encoded, mel_in_array, speed, seed)
         return
     if mel_in is not None:
         mel = read_mel(mel_in, _mel_channels(loaded))
-        wav = synthesis.vocode(loaded, mel)
+        wav = synthesis.vocode(loaded, mel, seed)
     else:
         lines = _symbol_lines(text, symbols, symbols_file, loaded, speaker, emotion)
         encoded = synthesis.encode_lines(loaded, lines, speaker=speaker, emotion=emotion)
-        result = synthesis.synthesize(loaded, encoded, speed=speed)
+        result = synthesis.synthesize(loaded, encoded, speed=speed, seed=seed)
         mel, wav = result.mel, result.wav
     if mel_out is not None:
         save_npy(mel_out, mel)
@@ -70,11 +71,7 @@ def synth(
 
 def _open_voice(voice, voice_name):
     """(voice, synthesis API, streaming API): an export dir runs in ONNX Runtime without
-    importing torch (compress.backends); the default voice through the CLI's loader."""
-    if voice is None:
-        from compress import streaming, synthesis
-
-        return load_voice_for_cli(voice, voice_name), synthesis, streaming
+    importing torch, any other voice in torch (compress.backends)."""
     from compress.backends import open_voice
 
     return open_voice(voice, voice_name)
@@ -82,10 +79,10 @@ def _open_voice(voice, voice_name):
 
 def _mel_channels(voice) -> int:
     """Mel channels the vocoder takes (an ONNX Runtime voice states them itself)."""
-    return voice.n_mels if hasattr(voice, "sessions") else voice.vocoder.arch.in_channels
+    return voice.n_mels if hasattr(voice, "sessions") else voice.vocoder.arch.input_channels
 
 
-def _write_stream(out, mel_out, voice, streaming, encoded, mel, speed) -> None:
+def _write_stream(out, mel_out, voice, streaming, encoded, mel, speed, seed) -> None:
     """Stream every sub-sentence into the WAV; report when the first audio was ready."""
     import time
 
@@ -96,9 +93,9 @@ def _write_stream(out, mel_out, voice, streaming, encoded, mel, speed) -> None:
     start, first, mels = time.perf_counter(), None, []
     with StreamingWavWriter(out, voice.sample_rate) as writer:
         if mel is not None:
-            chunks = ((None, wav) for wav in streaming.stream_mel(voice, mel))
+            chunks = ((None, wav) for wav in streaming.stream_mel(voice, mel, seed))
         else:
-            chunks = _sentence_chunks(voice, streaming, encoded, speed)
+            chunks = _sentence_chunks(voice, streaming, encoded, speed, seed)
         for mel_chunk, wav in chunks:
             first = first if first is not None else time.perf_counter() - start
             writer.write(wav)
@@ -110,7 +107,7 @@ def _write_stream(out, mel_out, voice, streaming, encoded, mel, speed) -> None:
          f"first audio after {first * 1000:.0f} ms")
 
 
-def _sentence_chunks(voice, streaming, encoded, speed):
+def _sentence_chunks(voice, streaming, encoded, speed, seed):
     """(mel, wav) chunks of every sub-sentence, with the usual silence between them."""
     import numpy as np
 
@@ -120,7 +117,7 @@ def _sentence_chunks(voice, streaming, encoded, speed):
     for index, symbols in enumerate(encoded):
         if index:
             yield None, gap
-        yield from streaming.stream_with_mel(voice, symbols, speed)
+        yield from streaming.stream_with_mel(voice, symbols, speed, seed=seed)
 
 
 def _symbol_lines(text, symbols, symbols_file, voice, speaker, emotion):

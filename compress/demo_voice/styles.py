@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from compress.demo_voice.plan import Break, SpeechPlan
+from compress.emotions import ALIASES, STYLES
 from compress.errors import DataError
 
 _LANGUAGE = "cmn-latn-pinyin"
@@ -34,13 +35,17 @@ class Speaker:
 
 @dataclass(frozen=True)
 class Emotion:
-    name: str
-    category: str  # the KAN-TTS emotion symbol the model sees
+    name: str  # one of the seed's styles (compress/emotions.py)
     pitch: str  # SSML prosody values, relative
     range: str
     rate: str
     volume: str
     pause_ms: int  # silence written at a #3 break
+
+    @property
+    def category(self) -> str:
+        """The KAN-TTS emotion symbol the model sees."""
+        return ALIASES[self.name]
 
     def prosody_attributes(self) -> str:
         return f'pitch="{self.pitch}" range="{self.range}" rate="{self.rate}" volume="{self.volume}"'
@@ -57,16 +62,15 @@ SPEAKERS = {
     )
 }
 
-EMOTIONS = {
-    e.name: e
-    for e in (
-        Emotion("neutral", "emotion_neutral", "+0%", "+0%", "100%", "+0%", 200),
-        Emotion("happy", "emotion_happy", "+40%", "+70%", "112%", "+10%", 160),
-        Emotion("calm", "emotion_calm", "-8%", "-35%", "92%", "-10%", 240),
-        Emotion("sad", "emotion_sad", "-25%", "-50%", "84%", "-25%", 300),
-        Emotion("energetic", "emotion_excited", "+18%", "+80%", "128%", "+25%", 120),
-    )
+# pitch, range, rate, volume, pause at #3 (ms) of each style
+_PROSODY = {
+    "neutral": ("+0%", "+0%", "100%", "+0%", 200),
+    "happy": ("+40%", "+70%", "112%", "+10%", 160),
+    "calm": ("-8%", "-35%", "92%", "-10%", 240),
+    "sad": ("-25%", "-50%", "84%", "-25%", 300),
+    "energetic": ("+18%", "+80%", "128%", "+25%", 120),
 }
+EMOTIONS = {name: Emotion(name, *_PROSODY[name]) for name in STYLES}
 
 
 def get_speaker(name: str) -> Speaker:

@@ -3,7 +3,13 @@
 The two models do not depend on each other (the vocoder learns from recorded mels), so they
 train at the same time in two processes of one thread each: on a small CPU, two
 single-threaded jobs get more done than one job with two threads, whose tiny matrix products
-spend their time synchronizing. Each process is seeded, so a build is repeatable.
+spend their time synchronizing. Each process is seeded, so a build is repeatable, and keeps
+a checkpoint in the work dir, so a build that was stopped continues where it was.
+
+An NSF voice (the default) learns two more acoustic channels, the recordings' F0 (normalised
+by the corpus F0 mean and std, which become am/mvn.npy) and voicing; its vocoder reads the
+recorded mels with that F0 in Hz and voicing, and starts from the committed demo voice's
+vocoder wherever names and shapes match (everything but the new source modules).
 """
 
 from __future__ import annotations
@@ -19,14 +25,19 @@ import torch
 from compress.audio.config import FeatureConfig
 from compress.audio.mel_torch import LogMel
 from compress.demo_voice import dataset
-from compress.demo_voice.voice_config import GENERATOR_PARAMS, SAMBERT_PARAMS, SPEAKERS, am_config, voc_config
-from compress.models.arch import HifiGanArch, SambertArch
+from compress.demo_voice.voice_config import (
+    GENERATOR_PARAMS, NSF_SAMBERT_PARAMS, SAMBERT_PARAMS, SPEAKERS, am_config, nsf_generator_params, voc_config)
+from compress.models.arch import F0Norm, HifiGanArch, SambertArch
 from compress.models.hifigan import Generator
+from compress.models.kantts_io import fold_weight_norm, read_checkpoint, rename_legacy_vocoder_keys
+from compress.models.nsf import vocoder_input
 from compress.models.sambert import Sambert
 from compress.models.symbols import SymbolTables, encode, parse_tokens
-from compress.models.voice import AudioConfig, Voice
+from compress.models.voice import Voice
+from compress.models.voice_dir import DEMO_VOICE, latest_checkpoint
 from compress.train.discriminators import MultiPeriodDiscriminator
 from compress.train.hifigan_trainer import VocoderTrainConfig, train_vocoder
+from compress.train.resume import Resumable
 from compress.train.sambert_trainer import SambertTrainConfig, train_sambert
 
 
@@ -45,10 +56,13 @@ class DemoTrainConfig:
     voc_adversarial_from: int = -1  # -1: mel and STFT losses only
     voc_disc_channels: int = 16
     threads: int = 1  # per training process
+    nsf: bool = True  # an NSF voice (F0-driven vocoder source); False: the plain voice
+    warm_start: bool = True  # the vocoder starts from the committed demo voice's where shapes match
+    checkpoint_every: int = 200  # steps between the resumable checkpoints of each training
 
     def __post_init__(self):
-        if min(self.am_steps, self.voc_steps) < 1 or self.threads < 1:
-            raise ValueError("steps and threads must be at least 1")
+        if min(self.am_steps, self.voc_steps, self.checkpoint_every) < 1 or self.threads < 1:
+            raise ValueError("steps, checkpoint_every and threads must be at least 1")
 
 
 def tables() -> SymbolTables:
@@ -56,7 +70,20 @@ def tables() -> SymbolTables:
     return SymbolTables.build(SPEAKERS)
 
 
-def acoustic_items(root: Path, split: str = "train") -> list[dict]:
+def f0_stats(root: Path) -> tuple[float, float]:
+    """The corpus F0 mean and std (Hz) the dataset's frame_f0 is normalised with."""
+    f0 = dataset.load_stats(root).f0
+    return float(f0.mean[0]), float(f0.std[0])
+
+
+def am_targets(utt: dataset.Utterance, nsf: bool) -> np.ndarray:
+    """What the acoustic model learns per frame: the mel, then for NSF F0 and voicing."""
+    if not nsf:
+        return utt.mel
+    return np.concatenate([utt.mel, utt.frame_f0[:, None], utt.frame_uv[:, None]], axis=1).astype(np.float32)
+
+
+def acoustic_items(root: Path, split: str = "train", nsf: bool = False) -> list[dict]:
     table = tables()
     items = []
     for row in dataset.load_index(root):
@@ -66,56 +93,81 @@ def acoustic_items(root: Path, split: str = "train") -> list[dict]:
         enc = encode(table, parse_tokens(utt.symbols))
         items.append({"ling": enc.ling, "emotion": enc.emotion, "speaker": enc.speaker,
                       "durations": utt.duration.astype(np.int64), "pitch": utt.pitch, "energy": utt.energy,
-                      "mel": utt.mel})
+                      "mel": am_targets(utt, nsf)})
     return items
 
 
-def vocoder_items(root: Path, split: str = "train") -> list[dict]:
-    return [{"mel": u.mel, "wav": u.wav} for u in
-            (dataset.load_utterance(root, row) for row in dataset.load_index(root) if row.get("split", "train") == split)]
+def vocoder_items(root: Path, split: str = "train", nsf: bool = False) -> list[dict]:
+    """(vocoder input, waveform) of the recordings: for NSF the mel, F0 in Hz and voicing."""
+    norm = F0Norm("mean_std", *f0_stats(root)) if nsf else None
+    rows = [row for row in dataset.load_index(root) if row.get("split", "train") == split]
+    items = []
+    for utt in (dataset.load_utterance(root, row) for row in rows):
+        voc_in = vocoder_input(torch.from_numpy(am_targets(utt, nsf)), norm).numpy()
+        items.append({"mel": voc_in, "wav": utt.wav})
+    return items
 
 
-def new_sambert(seed: int) -> Sambert:
+def new_sambert(seed: int, nsf: bool = False, f0: tuple[float, float] | None = None) -> Sambert:
     torch.manual_seed(seed)
-    return Sambert(SambertArch.from_kantts(SAMBERT_PARAMS, tables().sizes()))
+    return Sambert(SambertArch.from_kantts(NSF_SAMBERT_PARAMS if nsf else SAMBERT_PARAMS, tables().sizes(), f0))
 
 
-def new_generator(seed: int) -> Generator:
+def new_generator(seed: int, nsf: bool = False, sample_rate: int = 16000) -> Generator:
     torch.manual_seed(seed)
-    return Generator(HifiGanArch.from_kantts(GENERATOR_PARAMS))
+    return Generator(HifiGanArch.from_kantts(nsf_generator_params(sample_rate) if nsf else GENERATOR_PARAMS))
+
+
+def warm_start(model: Generator, voice_dir: Path = DEMO_VOICE) -> list[str]:
+    """Copy a KAN-TTS voice's vocoder tensors into `model` where names and shapes match;
+    returns the names copied (the rest keep their initialisation)."""
+    raw = read_checkpoint(latest_checkpoint(Path(voice_dir) / "voc" / "ckpt"))["model"]["generator"]
+    state = fold_weight_norm(rename_legacy_vocoder_keys(raw))
+    own = model.state_dict()
+    copied = [k for k, v in own.items() if k in state and tuple(state[k].shape) == tuple(v.shape)]
+    model.load_state_dict({**own, **{k: state[k].float() for k in copied}})
+    return copied
+
+
+def _resumable(out: str, part: str, config: DemoTrainConfig) -> Resumable:
+    return Resumable(Path(out) / f"{part}.ckpt.pt", config.checkpoint_every, settings=asdict(config))
 
 
 def _train_acoustic(root: str, config: DemoTrainConfig, out: str) -> None:
     torch.set_num_threads(config.threads)
-    model = new_sambert(config.seed)
-    items = acoustic_items(Path(root))
+    model = new_sambert(config.seed, config.nsf, f0_stats(Path(root)) if config.nsf else None)
+    items = acoustic_items(Path(root), nsf=config.nsf)
     log = train_sambert(model, items, SambertTrainConfig(
         steps=config.am_steps, max_frames=config.am_max_frames, lr=config.am_lr, warmup=config.am_warmup,
-        seed=config.seed, log_every=max(1, config.am_steps // 100)))
+        seed=config.seed, log_every=max(1, config.am_steps // 100)), resume=_resumable(out, "am", config))
     torch.save(model.state_dict(), Path(out) / "am.pt")
     (Path(out) / "am_curve.json").write_text(json.dumps({"rows": log.rows, "seconds": log.seconds}))
 
 
 def _train_vocoder(root: str, config: DemoTrainConfig, out: str) -> None:
     torch.set_num_threads(config.threads)
-    model = new_generator(config.seed + 1)
     feature = dataset.load_config(Path(root))
+    model = new_generator(config.seed + 1, config.nsf, feature.sampling_rate)
+    copied = warm_start(model) if config.warm_start else []
     stats = dataset.load_stats(Path(root))
     mel_fn = LogMel(feature, stats.mel.mean, stats.mel.std)
     disc = None
     if config.voc_adversarial_from >= 0:
         torch.manual_seed(config.seed + 2)
         disc = MultiPeriodDiscriminator(channels=config.voc_disc_channels)
-    log = train_vocoder(model, vocoder_items(Path(root)), mel_fn, VocoderTrainConfig(
+    log = train_vocoder(model, vocoder_items(Path(root), nsf=config.nsf), mel_fn, VocoderTrainConfig(
         steps=config.voc_steps, batch_size=config.voc_batch, segment_frames=config.voc_segment, lr=config.voc_lr,
         lr_decay_every=config.voc_lr_decay_every, adversarial_from=config.voc_adversarial_from,
-        seed=config.seed + 1, log_every=max(1, config.voc_steps // 100)), discriminator=disc)
+        seed=config.seed + 1, log_every=max(1, config.voc_steps // 100)), discriminator=disc,
+        resume=_resumable(out, "voc", config))
     torch.save(model.state_dict(), Path(out) / "voc.pt")
-    (Path(out) / "voc_curve.json").write_text(json.dumps({"rows": log.rows, "seconds": log.seconds}))
+    (Path(out) / "voc_curve.json").write_text(json.dumps({"rows": log.rows, "seconds": log.seconds,
+                                                           "warm_started": len(copied)}))
 
 
 def train_both(root: Path, config: DemoTrainConfig, work: Path) -> dict:
     """Train both models in parallel processes; returns their loss curves."""
+    Path(work).mkdir(parents=True, exist_ok=True)
     context = multiprocessing.get_context("spawn")
     jobs = [context.Process(target=fn, args=(str(root), config, str(work)))
             for fn in (_train_acoustic, _train_vocoder)]
@@ -129,16 +181,20 @@ def train_both(root: Path, config: DemoTrainConfig, work: Path) -> dict:
     return {part: json.loads((work / f"{part}_curve.json").read_text()) for part in ("am", "voc")}
 
 
-def assemble(root: Path, work: Path, source: Path) -> Voice:
+def assemble(root: Path, work: Path, source: Path, config: DemoTrainConfig | None = None) -> Voice:
     """The trained voice, with the KAN-TTS configs it will be written with."""
+    nsf = (config or DemoTrainConfig()).nsf
     feature: FeatureConfig = dataset.load_config(root)
     audio = feature.to_kantts()
-    am = new_sambert(0)
+    am = new_sambert(0, nsf, f0_stats(root) if nsf else None)
     am.load_state_dict(torch.load(work / "am.pt", weights_only=True))
-    voc = new_generator(0)
+    voc = new_generator(0, nsf, feature.sampling_rate)
     voc.load_state_dict(torch.load(work / "voc.pt", weights_only=True))
-    configs = {"am": am_config(audio), "voc": voc_config(audio), "audio": {"audio_config": audio}}
-    return Voice(am=am.eval(), vocoder=voc.eval(), tables=tables(), audio=AudioConfig.from_kantts(audio, "demo"),
+    am_params = NSF_SAMBERT_PARAMS if nsf else SAMBERT_PARAMS
+    voc_params = nsf_generator_params(feature.sampling_rate) if nsf else GENERATOR_PARAMS
+    configs = {"am": am_config(audio, am_params), "voc": voc_config(audio, voc_params),
+               "audio": {"audio_config": audio}}
+    return Voice(am=am.eval(), vocoder=voc.eval(), tables=tables(), audio=feature,
                  source=source, kantts_configs=configs)
 
 

@@ -3,7 +3,9 @@
     build_voice(out, work) -> VoiceBuildReport
 
 `work` keeps the dataset and the training results, so that a build can be inspected and
-the data reused (`reuse_data`). The voice dir appears only when everything succeeded.
+the data reused (`reuse_data`). A build started again with the same settings continues where
+it was: complete data built with the same data config is kept, and each training resumes from
+its checkpoint. The voice dir appears only when everything succeeded.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ def build_voice(out: Path, work: Path, data_config: BuildConfig, train_config: D
     started = time.perf_counter()
     report = VoiceBuildReport(data_config=asdict(data_config), train_config=asdict(train_config))
     data = Path(work) / "data"
-    if not (reuse_data and (data / "metadata.jsonl").is_file()):
+    if not ((data / "metadata.jsonl").is_file() and (reuse_data or _built_with(data, data_config))):
         say(f"building the training data in {data}")
         build_dataset(data, data_config, overwrite=True,
                       progress=lambda stage, done, total: done == total and say(f"{stage}: {total} done"))
@@ -47,12 +49,21 @@ def build_voice(out: Path, work: Path, data_config: BuildConfig, train_config: D
     trained.mkdir(parents=True, exist_ok=True)
     report.curves = train_both(data, train_config, trained)
     report.train_seconds = time.perf_counter() - started - report.data_seconds
-    voice = assemble(data, trained, Path(out))
+    voice = assemble(data, trained, Path(out), train_config)
     save_kantts_voice(voice, Path(out), steps=train_config.am_steps)
     report.total_seconds = time.perf_counter() - started
     (Path(work) / "build_report.json").write_text(json.dumps(asdict(report), indent=1))
     plot_curves(report.curves, Path(work) / "training_curves.png")
     return report
+
+
+def _built_with(data: Path, config: BuildConfig) -> bool:
+    """Whether the (complete) dataset in `data` was built with `config`."""
+    try:
+        recorded = json.loads((data / "build.json").read_text(encoding="utf-8"))["config"]
+    except (OSError, ValueError, KeyError):
+        return False
+    return recorded == json.loads(json.dumps(asdict(config)))
 
 
 def plot_curves(curves: dict, path: Path) -> Path:

@@ -69,6 +69,17 @@ GENERATOR_PARAMS = {
 }
 
 
+# The NSF variant (NSF.md): two more acoustic-model channels (F0, voicing) and a vocoder whose
+# sine source follows that F0, so voiced speech gets its pitch instead of a buzz at the hop rate.
+NSF_HARMONICS = 7
+NSF_SAMBERT_PARAMS = {**SAMBERT_PARAMS, "num_mels": SAMBERT_PARAMS["num_mels"] + 2, "NSF": True,
+                      "nsf_norm_type": "mean_std"}
+
+
+def nsf_generator_params(sample_rate: int, params: dict = GENERATOR_PARAMS) -> dict:
+    return {**params, "nsf_params": {"nb_harmonics": NSF_HARMONICS, "sampling_rate": sample_rate}}
+
+
 def am_config(audio: dict, params: dict = SAMBERT_PARAMS) -> dict:
     return {
         "model_type": "sambert",

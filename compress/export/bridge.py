@@ -29,7 +29,8 @@ def onnx_voice(voice):
 
 def as_acoustic_output(sentence) -> AcousticOutput:
     """The driver's numpy sentence in the torch API's type."""
+    mel = torch.from_numpy(np.ascontiguousarray(sentence.mel))
     return AcousticOutput(
-        mel=torch.from_numpy(np.ascontiguousarray(sentence.mel)), durations=torch.from_numpy(sentence.durations),
+        mel=mel, vocoder_input=mel, durations=torch.from_numpy(sentence.durations),
         log_durations=torch.from_numpy(sentence.log_durations), pitch=torch.from_numpy(sentence.pitch),
         energy=torch.from_numpy(sentence.energy), band_width=sentence.band_width)

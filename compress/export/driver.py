@@ -9,7 +9,8 @@ The same API shape as compress/synthesis.py and compress/streaming.py, in numpy:
 
 The steps between graphs are what the torch model does between modules: durations rounded
 half up, the length regulator's frame layout, the decoder's band masks and its rolling KV
-cache, the post-net's look-ahead window. Imports no torch.
+cache, the post-net's look-ahead window. Imports no torch. The `seed` arguments exist for the
+torch API's shape only: an export (of a voice without an NSF source) draws nothing at random.
 """
 
 from __future__ import annotations
@@ -179,7 +180,8 @@ class _Vocoder:
         return wav.reshape(-1)
 
 
-def vocode(voice: OnnxVoice, mel: np.ndarray) -> np.ndarray:
+def vocode(voice: OnnxVoice, mel: np.ndarray, seed: int | None = None) -> np.ndarray:
+    """`seed` is taken for the torch API's shape: an export's vocoder draws nothing at random."""
     mel = np.asarray(mel, dtype=np.float32)
     if not np.isfinite(mel).all():
         raise InputError("the mel is not finite")
@@ -187,7 +189,7 @@ def vocode(voice: OnnxVoice, mel: np.ndarray) -> np.ndarray:
 
 
 def synthesize(voice: OnnxVoice, encoded: list[EncodedSymbols], speed: float = 1.0,
-               durations: list[np.ndarray] | None = None) -> Synthesis:
+               durations: list[np.ndarray] | None = None, seed: int | None = None) -> Synthesis:
     """Every sub-sentence, joined by short silences; `durations` (one array per line) fixes them."""
     gap = np.zeros(int(round(SENTENCE_GAP_S * voice.sample_rate)), dtype=np.float32)
     waves, sentences = [], []
@@ -237,7 +239,8 @@ def _check_streamable(voice: OnnxVoice, speed: float) -> None:
 
 
 def stream_with_mel(voice: OnnxVoice, symbols: EncodedSymbols, speed: float = 1.0,
-                    durations: np.ndarray | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+                    durations: np.ndarray | None = None,
+                    seed: int | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """(mel (k, n_mels), wav (k * hop,)) chunks of one sub-sentence as soon as each is ready."""
     _check_streamable(voice, speed)
     prepared = prepare(voice, symbols, speed, durations)
@@ -256,12 +259,12 @@ def stream_with_mel(voice: OnnxVoice, symbols: EncodedSymbols, speed: float = 1.
 
 
 def stream(voice: OnnxVoice, symbols: EncodedSymbols, speed: float = 1.0,
-           durations: np.ndarray | None = None) -> Iterator[np.ndarray]:
+           durations: np.ndarray | None = None, seed: int | None = None) -> Iterator[np.ndarray]:
     for _, wav in stream_with_mel(voice, symbols, speed, durations):
         yield wav
 
 
-def stream_mel(voice: OnnxVoice, mel: np.ndarray) -> Iterator[np.ndarray]:
+def stream_mel(voice: OnnxVoice, mel: np.ndarray, seed: int | None = None) -> Iterator[np.ndarray]:
     """Vocode a given mel (frames, n_mels) chunk by chunk."""
     _check_streamable(voice, 1.0)
     vocoder = _Vocoder(voice)

@@ -47,6 +47,9 @@ def cpu_flags() -> list[str]:
 
 def check_exportable(voice: Voice, config: ExportConfig) -> None:
     stages = [m["stage"] for m in voice.modes]
+    if voice.vocoder.arch.nsf:
+        raise ExportError("this voice has an NSF vocoder (an F0-driven source with random draws); "
+                          "the export takes plain HiFi-GAN voices only")
     if config.target != "cpu":
         raise ExportError(f"the {config.target} target needs a qat stage (TensorRT's QDQ graph carries the ranges "
                           f"QAT learns); export --target cpu for FP32 graphs")

@@ -10,8 +10,8 @@ utterance.
 from __future__ import annotations
 
 from compress.errors import FrontendError
-from compress.models.symbols import EMOTION_ALIASES as HUMAN_NAMES
-from compress.models.symbols import EMOTIONS
+from compress.emotions import ALIASES as HUMAN_NAMES
+from compress.emotions import CATEGORIES as EMOTIONS
 
 # The categories an utterance can carry.
 CATEGORIES = tuple(e for e in EMOTIONS if e != "emotion_none")

@@ -34,6 +34,21 @@ class FsmnArch:
 
 
 @dataclass
+class F0Norm:
+    """How an NSF acoustic model's F0 channel (the second to last) is normalised (NSF.md §1)."""
+
+    norm_type: str  # "mean_std" (mean/std from am/mvn.npy) or "global" (min/max from the config)
+    mean: float = 0.0
+    std: float = 1.0
+    minimum: float = 30.0
+    maximum: float = 730.0
+
+    def __post_init__(self):
+        if self.norm_type not in ("mean_std", "global"):
+            raise ConfigMismatchError(f"nsf_norm_type must be mean_std or global, got {self.norm_type!r}")
+
+
+@dataclass
 class SambertArch:
     tables: dict[str, int]  # embedding-table sizes, from the checkpoint
     embedding_dim: int
@@ -59,6 +74,8 @@ class SambertArch:
     num_mels: int
     postnet_fsmn: FsmnArch
     postnet_lstm: int
+    # NSF voices: the last two output channels are F0 and voicing; None for plain voices.
+    f0_norm: F0Norm | None = None
     version: int = ARCH_VERSION
 
     @property
@@ -71,11 +88,13 @@ class SambertArch:
         return self.d_proj + self.speaker_units + self.emotion_units
 
     @classmethod
-    def from_kantts(cls, params: dict, tables: dict[str, int]) -> "SambertArch":
-        """From `Model.KanTtsSAMBERT.params` of a KAN-TTS config."""
+    def from_kantts(cls, params: dict, tables: dict[str, int],
+                    f0_stats: tuple[float, float] | None = None) -> "SambertArch":
+        """From `Model.KanTtsSAMBERT.params` of a KAN-TTS config; `f0_stats` is the
+        (mean, std) of am/mvn.npy, needed by an NSF voice normalised by mean and std."""
         p = _Params(params, "Model.KanTtsSAMBERT.params")
-        if p.get("SE", False) or p.get("NSF", False) or p.get("FP", False):
-            raise ConfigMismatchError("SE, NSF and FP Sambert variants are not supported")
+        if p.get("SE", False) or p.get("FP", False):
+            raise ConfigMismatchError("SE and FP Sambert variants are not supported")
         if p.get("using_byte", False):
             raise ConfigMismatchError("byte-input Sambert variants are not supported")
 
@@ -120,6 +139,7 @@ class SambertArch:
             num_mels=p.int("num_mels"),
             postnet_fsmn=fsmn("postnet", p.int("num_mels")),
             postnet_lstm=p.int("postnet_lstm_units"),
+            f0_norm=_f0_norm(p, f0_stats) if p.get("NSF", False) else None,
         )
 
     def to_dict(self) -> dict:
@@ -132,7 +152,21 @@ class SambertArch:
             data[key] = [AttentionArch(**a) for a in data[key]]
         for key in ("pitch_fsmn", "energy_fsmn", "postnet_fsmn"):
             data[key] = FsmnArch(**data[key])
+        if data.get("f0_norm") is not None:
+            data["f0_norm"] = F0Norm(**data["f0_norm"])
         return _construct(cls, data)
+
+
+def _f0_norm(p: "_Params", f0_stats: tuple[float, float] | None) -> F0Norm:
+    norm_type = p.get("nsf_norm_type", "mean_std")
+    if p.int("num_mels") < 3:
+        raise ConfigMismatchError("an NSF acoustic model needs num_mels >= 3 (mels, F0, voicing)")
+    if norm_type == "mean_std":
+        if f0_stats is None:
+            raise ConfigMismatchError("an NSF voice normalised by mean_std needs am/mvn.npy")
+        return F0Norm("mean_std", mean=float(f0_stats[0]), std=float(f0_stats[1]))
+    return F0Norm(norm_type, minimum=float(p.get("nsf_f0_global_minimum", 30.0)),
+                  maximum=float(p.get("nsf_f0_global_maximum", 730.0)))
 
 
 @dataclass
@@ -151,18 +185,31 @@ class HifiGanArch:
     stage_channels: list[int]
     # Inner width of every residual unit (conv1's output), [stage][kernel][dilation].
     resblock_inner: list[list[list[int]]] = field(default_factory=list)
+    # NSF vocoders (NSF.md §2): an F0-driven source of nsf_harmonics + 1 harmonics at
+    # nsf_sample_rate; the input then has two channels more than conv_pre reads.
+    nsf: bool = False
+    nsf_harmonics: int = 0
+    nsf_sample_rate: int = 0
     version: int = ARCH_VERSION
 
     @property
     def hop(self) -> int:
         return math.prod(self.upsample_scales)
 
+    @property
+    def input_channels(self) -> int:
+        """Channels of the vocoder's input: the mel, plus F0 (Hz) and voicing for NSF."""
+        return self.in_channels + (2 if self.nsf else 0)
+
+    @property
+    def source_rates(self) -> list[int]:
+        """Per stage, how much the sample-rate excitation is downsampled to meet it."""
+        return [math.prod(self.upsample_scales[i + 1:]) for i in range(len(self.upsample_scales))]
+
     @classmethod
     def from_kantts(cls, params: dict) -> "HifiGanArch":
         """From `Model.Generator.params` of a KAN-TTS vocoder config."""
         p = _Params(params, "Model.Generator.params")
-        if p.get("nsf_params"):
-            raise ConfigMismatchError("NSF HiFi-GAN variants are not supported")
         if p.get("out_channels", 1) != 1:
             raise ConfigMismatchError("multi-band (PQMF) HiFi-GAN variants are not supported")
         if p.get("nonlinear_activation", "LeakyReLU") != "LeakyReLU":
@@ -179,6 +226,7 @@ class HifiGanArch:
             raise ConfigMismatchError("resblock_dilations and resblock_kernel_sizes differ in length")
         inner = [[[c] * len(d) for d in dilations] for c in stage_channels[1:]]
         act = p.get("nonlinear_activation_params") or {}
+        nsf = _nsf_params(p, scales, bool(p.get("causal", True)))
         return cls(
             in_channels=p.int("in_channels"),
             out_channels=1,
@@ -192,6 +240,7 @@ class HifiGanArch:
             leaky_slope=float(act.get("negative_slope", 0.1)),
             stage_channels=stage_channels,
             resblock_inner=inner,
+            **nsf,
         )
 
     def to_dict(self) -> dict:
@@ -200,6 +249,22 @@ class HifiGanArch:
     @classmethod
     def from_dict(cls, data: dict) -> "HifiGanArch":
         return _construct(cls, dict(data))
+
+
+def _nsf_params(p: "_Params", scales: list[int], causal: bool) -> dict:
+    raw = p.get("nsf_params")
+    if raw is None:
+        return {}
+    nsf = _Params(raw, "Model.Generator.params.nsf_params")
+    harmonics, rate = nsf.int("nb_harmonics"), nsf.int("sampling_rate")
+    if harmonics < 0 or rate <= 0:
+        raise ConfigMismatchError("nsf_params needs nb_harmonics >= 0 and a positive sampling_rate")
+    # A centred strided conv (kernel 2u, padding u//2) keeps T*hop/u samples only for even u:
+    # for odd u the original's sum of branches fails, so no such voice can exist.
+    odd = [u for u in (math.prod(scales[i + 1:]) for i in range(len(scales))) if u > 1 and u % 2]
+    if odd and not causal:
+        raise ConfigMismatchError(f"a non-causal NSF vocoder needs even downsampling rates, got {odd}")
+    return {"nsf": True, "nsf_harmonics": harmonics, "nsf_sample_rate": rate}
 
 
 def _construct(cls, data: dict):

@@ -7,6 +7,11 @@ convs drop their last k - s samples, so output sample n depends on mel frames <=
 Streaming: `forward(mel, state)` with a dict that lives as long as one stream. Each causal
 conv keeps the tail of its input there and uses it instead of zero padding, so running
 chunk after chunk computes what one run over the whole mel computes.
+
+NSF vocoders (NSF.md §2) read two more input channels, F0 in Hz and voicing, from which
+their source module makes an excitation at the sample rate; each stage adds it, downsampled
+by its `source_downs` conv. A stream of an NSF vocoder starts with `new_stream(frames)`,
+which makes the random draws for the whole stream at once, as one whole run would.
 """
 
 from __future__ import annotations
@@ -17,18 +22,23 @@ from torch import nn
 from torch.nn.utils import parametrizations, parametrize
 
 from compress.models.arch import HifiGanArch
+from compress.models.nsf import SourceModule
 
 FINAL_LEAKY_SLOPE = 0.01  # the last activation uses F.leaky_relu's default, not the config's
 
 
 class Conv(nn.Module):
-    """Conv1d wrapper named `conv1d`; causal (left pad) or centred (symmetric pad)."""
+    """Conv1d wrapper named `conv1d`; causal (left pad) or centred (symmetric pad, `padding`
+    per side when given). A causal conv ignores `padding`, as KAN-TTS's CausalConv1d does.
+    A strided causal conv streams when every chunk is a multiple of its stride."""
 
-    def __init__(self, c_in: int, c_out: int, kernel: int, dilation: int = 1, causal: bool = True):
+    def __init__(self, c_in: int, c_out: int, kernel: int, dilation: int = 1, causal: bool = True,
+                 stride: int = 1, padding: int | None = None):
         super().__init__()
         total = (kernel - 1) * dilation
-        self.pad = (total, 0) if causal else (total // 2, total // 2)
-        self.conv1d = nn.Conv1d(c_in, c_out, kernel, dilation=dilation)
+        side = total // 2 if padding is None else padding
+        self.pad = (total, 0) if causal else (side, side)
+        self.conv1d = nn.Conv1d(c_in, c_out, kernel, stride=stride, dilation=dilation)
 
     def forward(self, x: torch.Tensor, state: dict | None = None) -> torch.Tensor:
         if state is None or not self.pad[0]:
@@ -100,13 +110,22 @@ class Generator(nn.Module):
                 self.conv_blocks.append(ResidualBlock(
                     ch[i + 1], res_k, dils, arch.resblock_inner[i][j], slope, causal))
         self.conv_post = Conv(ch[-1], arch.out_channels, k, 1, causal)
+        if arch.nsf:
+            self.source_module = SourceModule(arch.nsf_harmonics, arch.nsf_sample_rate, arch.hop)
+            self.source_downs = nn.ModuleList(
+                Conv(1, ch[i + 1], 1) if u == 1 else Conv(1, ch[i + 1], 2 * u, 1, causal, stride=u, padding=u // 2)
+                for i, u in enumerate(arch.source_rates))
 
-    def stage(self, i: int, x: torch.Tensor, state: dict | None = None) -> torch.Tensor:
-        """Upsampling stage i: sin-residual, repeat + transposed branches, mean of resblocks."""
+    def stage(self, i: int, x: torch.Tensor, state: dict | None = None,
+              excitation: torch.Tensor | None = None) -> torch.Tensor:
+        """Upsampling stage i: sin-residual, repeat + transposed branches (+ the downsampled
+        excitation of an NSF vocoder), mean of resblocks."""
         x = torch.sin(x) + x
         upsample, rep_act, rep_conv = self.repeat_upsamples[i]
         up_act, up_conv = self.transpose_upsamples[i]
         rep = rep_conv(rep_act(upsample(x)), state)
+        if excitation is not None:
+            rep = rep + self.source_downs[i](excitation, state)
         x = rep + up_conv(up_act(x), state)[..., : rep.shape[-1]]
         n = len(self.arch.resblock_kernel_sizes)
         blocks = self.conv_blocks[i * n : (i + 1) * n]
@@ -115,15 +134,33 @@ class Generator(nn.Module):
             out = out + block(x, state)
         return out / n
 
-    def forward(self, mel: torch.Tensor, state: dict | None = None) -> torch.Tensor:
-        """mel (B, n_mels, T) -> waveform (B, 1, T * hop) in [-1, 1].
+    def new_stream(self, frames: int, batch: int = 1) -> dict:
+        """The state of a stream of `frames` mel frames in all: an NSF vocoder's random draws
+        are made here, for the whole stream (seed the global generator just before)."""
+        if not self.arch.causal:
+            raise ValueError("only a causal vocoder can run chunk by chunk")
+        state: dict = {}
+        if self.arch.nsf:
+            state[self.source_module] = self.source_module.draw(batch, frames * self.arch.hop)
+        return state
 
-        With `state` (causal generators only), continues the stream that state belongs to."""
+    def forward(self, x: torch.Tensor, state: dict | None = None) -> torch.Tensor:
+        """x (B, input_channels, T): the mel, then for NSF F0 (Hz) and voicing (0/1) ->
+        waveform (B, 1, T * hop) in [-1, 1].
+
+        With `state` (from `new_stream`; causal generators only), continues that stream."""
         if state is not None and not self.arch.causal:
             raise ValueError("only a causal vocoder can run chunk by chunk")
-        x = self.conv_pre(mel, state)
+        excitation = None
+        if self.arch.nsf:
+            if state is not None and self.source_module not in state:
+                raise ValueError("an NSF vocoder's stream must come from new_stream(frames)")
+            draws = None if state is None else state[self.source_module]
+            excitation = self.source_module(x[:, -2:-1], x[:, -1:], draws)
+            x = x[:, :-2]
+        x = self.conv_pre(x, state)
         for i in range(len(self.arch.upsample_scales)):
-            x = self.stage(i, x, state)
+            x = self.stage(i, x, state, excitation)
         return torch.tanh(self.conv_post(F.leaky_relu(x, FINAL_LEAKY_SLOPE), state))
 
 

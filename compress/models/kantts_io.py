@@ -3,6 +3,7 @@
     <voice>/audio_config.yaml
     <voice>/am/config.yaml   <voice>/am/ckpt/checkpoint_<N>.pth   {"model": state_dict, ...}
     <voice>/voc/config.yaml  <voice>/voc/ckpt/checkpoint_<N>.pth  {"model": {"generator": sd, ...}}
+    <voice>/am/mvn.npy       NSF voices normalised by mean_std only: F0 mean and std, (2, 1)
 
 Checkpoints are read with `weights_only=True`. Vocoder weights are stored weight-normed
 (`weight_g`, `weight_v`); they are folded on load and unfolded on save.
@@ -15,16 +16,18 @@ import re
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import torch
 import yaml
 
+from compress.audio.config import FeatureConfig
 from compress.files import atomic_directory
 from compress.errors import ConfigMismatchError, VoiceLoadError
-from compress.models.arch import HifiGanArch, SambertArch
+from compress.models.arch import F0Norm, HifiGanArch, SambertArch
 from compress.models.hifigan import Generator
 from compress.models.sambert import Sambert
 from compress.models.symbols import SymbolTables
-from compress.models.voice import AudioConfig, Voice, load_state
+from compress.models.voice import Voice, load_state
 from compress.models.voice_dir import latest_checkpoint, read_yaml, speaker_list
 
 # Embedding tables whose sizes come from the checkpoint, by symbol stream.
@@ -64,10 +67,10 @@ def load_kantts_voice(voice_dir: Path) -> Voice:
     voc_config = read_yaml(voice_dir / "voc" / "config.yaml")
     audio_path = voice_dir / "audio_config.yaml"
     audio_raw = read_yaml(audio_path) if audio_path.is_file() else {"audio_config": am_config.get("audio_config")}
-    audio = AudioConfig.from_kantts(audio_raw.get("audio_config") or {}, str(audio_path))
+    audio = FeatureConfig.for_voice(audio_raw.get("audio_config") or {}, str(audio_path))
 
     am_state = read_checkpoint(latest_checkpoint(voice_dir / "am" / "ckpt"))["model"]
-    am, tables = build_sambert(am_config, am_state, speaker_list(voice_dir))
+    am, tables = build_sambert(am_config, am_state, speaker_list(voice_dir), read_f0_stats(voice_dir, am_config))
     voc_ckpt = read_checkpoint(latest_checkpoint(voice_dir / "voc" / "ckpt"))["model"]
     generator_state = voc_ckpt.get("generator") if isinstance(voc_ckpt, dict) else None
     if not isinstance(generator_state, dict):
@@ -87,14 +90,31 @@ def _model_params(config: dict, name: str, where: str) -> dict:
         raise ConfigMismatchError(f"{where} has no Model.{name}.params") from None
 
 
-def build_sambert(config: dict, state: dict, speakers: list[str]) -> tuple[Sambert, SymbolTables]:
+def read_f0_stats(voice_dir: Path, am_config: dict) -> tuple[float, float] | None:
+    """(mean, std) of F0 from am/mvn.npy, for an NSF voice that has (or needs) one."""
+    path = Path(voice_dir) / "am" / "mvn.npy"
+    params = _model_params(am_config, "KanTtsSAMBERT", "am/config.yaml") or {}
+    if not params.get("NSF", False) or not path.is_file():
+        return None
+    try:
+        mvn = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as err:
+        raise VoiceLoadError(f"{path} is not a .npy array ({err})") from None
+    if mvn.size != 2 or not np.issubdtype(mvn.dtype, np.floating) or not np.all(np.isfinite(mvn)):
+        raise VoiceLoadError(f"{path}: expected F0 mean and std, 2 finite floats, got {mvn.dtype} {mvn.shape}")
+    mean, std = (float(v) for v in mvn.reshape(-1))
+    return mean, std
+
+
+def build_sambert(config: dict, state: dict, speakers: list[str],
+                  f0_stats: tuple[float, float] | None = None) -> tuple[Sambert, SymbolTables]:
     sizes = {}
     for stream, key in TABLE_KEYS.items():
         if key not in state:
             raise ConfigMismatchError(f"acoustic checkpoint lacks {key}")
         sizes[stream] = int(state[key].shape[0])
     tables = SymbolTables.build(speakers, sizes)
-    arch = SambertArch.from_kantts(_model_params(config, "KanTtsSAMBERT", "am/config.yaml"), sizes)
+    arch = SambertArch.from_kantts(_model_params(config, "KanTtsSAMBERT", "am/config.yaml"), sizes, f0_stats)
     model = Sambert(arch)
     load_state(model, state, "acoustic model")
     return model.eval(), tables
@@ -163,6 +183,7 @@ def save_kantts_voice(voice: Voice, out_dir: Path, steps: int = 0) -> Path:
         for part, cfg in (("am", configs["am"]), ("voc", configs["voc"])):
             (tmp / part / "ckpt").mkdir(parents=True)
             _write_yaml(tmp / part / "config.yaml", cfg)
+        _write_f0_stats(tmp / "am" / "mvn.npy", voice.am.arch.f0_norm)
         am_state = {k: v.clone() for k, v in voice.am.state_dict().items()}
         conv_weights = {k for k, v in voice.vocoder.state_dict().items() if k.endswith(".weight") and v.dim() == 3}
         voc_state = unfold_weight_norm(voice.vocoder.state_dict(), conv_weights)
@@ -173,9 +194,15 @@ def save_kantts_voice(voice: Voice, out_dir: Path, steps: int = 0) -> Path:
     return Path(out_dir)
 
 
+def _write_f0_stats(path: Path, norm: F0Norm | None) -> None:
+    if norm is not None and norm.norm_type == "mean_std":
+        np.save(path, np.array([[norm.mean], [norm.std]], dtype=np.float32), allow_pickle=False)
+
+
 def _check_uniform(voice: Voice) -> None:
+    norm = voice.am.arch.f0_norm
     rebuilt = SambertArch.from_kantts(_model_params(voice.kantts_configs["am"], "KanTtsSAMBERT", "am config"),
-                                      voice.am.arch.tables)
+                                      voice.am.arch.tables, None if norm is None else (norm.mean, norm.std))
     if rebuilt != voice.am.arch:
         raise ConfigMismatchError("a pruned acoustic model cannot be written as a KAN-TTS voice; "
                                   "save it as a project checkpoint")

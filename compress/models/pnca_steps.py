@@ -42,7 +42,7 @@ class _LayerWeights:
 
 
 def step_weights(block) -> _LayerWeights:
-    """One PNCA block's weights, re-packed for decoding (prune/cost.py counts through here)."""
+    """One PNCA block's weights, re-packed for decoding (compress/units/compute.py counts through here)."""
     attn, ffn = block.pnca_attn, block.pos_ffn
     n_head, temp = attn.arch.n_head, attn.arch.temperature
     width = attn.fc_x.in_features

@@ -15,21 +15,25 @@ from compress.models.arch import SambertArch
 from compress.models.decoder import MelDecoder
 from compress.models.encoder import TextEncoder
 from compress.models.layers import zero_masked
+from compress.models.nsf import vocoder_input
 from compress.models.postnet import PostNet
 from compress.models.variance import VarianceAdaptor, round_durations
 
 
 @dataclass
 class AcousticOutput:
-    """One utterance: the mel fed to the vocoder and the prosody that produced it."""
+    """One utterance: the acoustic model's output, what the vocoder reads, and the prosody
+    that produced them."""
 
-    mel: torch.Tensor  # (frames, num_mels)
+    mel: torch.Tensor  # (frames, num_mels): the post-net output (the training target's space)
     durations: torch.Tensor  # (T,) int64 frames per token
     log_durations: torch.Tensor  # (T,) predicted log(d + 1)
     pitch: torch.Tensor  # (T,) predicted phone-level pitch (normalised)
     energy: torch.Tensor  # (T,)
     band_width: int
     trace: dict[str, torch.Tensor] = field(default_factory=dict)
+    # (frames, num_mels): `mel` for plain voices; F0 in Hz and 0/1 voicing for NSF voices
+    vocoder_input: torch.Tensor | None = None
 
 
 def band_width(durations: torch.Tensor, r: int) -> int:
@@ -118,6 +122,7 @@ class Sambert(nn.Module):
         memory, frames, out = self.prepare(ling, emo_ids, spk_ids, durations, speed, record)
         dec_out = self.mel_decoder.infer(memory, out.band_width, out.band_width)
         out.mel = self.finish(dec_out, frames, record)
+        out.vocoder_input = vocoder_input(out.mel, self.arch.f0_norm)
         out.trace = record or {}
         return out
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from compress import emotions
 from compress.errors import SymbolError
 
 # PhoneSet.xml <name>s in file order: Mandarin phones (initials, finals, zero-initial
@@ -36,24 +37,6 @@ SPECIALS = ("_", "~", "@[MASK]")
 TONES = ("tone1", "tone_none", "tone4", "tone2", "tone3", "tone5", "tone0")
 SYLLABLE_FLAGS = ("s_begin", "s_end", "s_none", "s_both", "s_middle")
 WORD_SEGMENTS = ("word_begin", "word_end", "word_middle", "word_both", "word_none")
-EMOTIONS = (
-    "emotion_none emotion_neutral emotion_angry emotion_disgust emotion_fear emotion_happy "
-    "emotion_sad emotion_surprise emotion_calm emotion_gentle emotion_relax emotion_lyrical "
-    "emotion_serious emotion_disgruntled emotion_satisfied emotion_disappointed "
-    "emotion_excited emotion_anxiety emotion_jealousy emotion_hate emotion_pity "
-    "emotion_pleasure emotion_arousal emotion_dominance "
-    + " ".join(f"emotion_placeholder{i}" for i in range(1, 10))
-).split()
-
-# Human names from the seed that differ from a category's own name (the frontend and the
-# --emotion options accept both).
-EMOTION_ALIASES = {
-    "happy": "emotion_happy",
-    "calm": "emotion_calm",
-    "sad": "emotion_sad",
-    "energetic": "emotion_excited",
-    "neutral": "emotion_neutral",
-}
 
 # The six streams of a ttsfrd token, in token order.
 STREAMS = ("sy", "tone", "syllable_flag", "word_segment", "emotion", "speaker")
@@ -80,7 +63,7 @@ class SymbolTables:
             "tone": TONES + SPECIALS,
             "syllable_flag": SYLLABLE_FLAGS + SPECIALS,
             "word_segment": WORD_SEGMENTS + SPECIALS,
-            "emotion": tuple(EMOTIONS) + SPECIALS,
+            "emotion": emotions.CATEGORIES + SPECIALS,
             "speaker": tuple(speakers) + SPECIALS,
         }
         for name, size in (sizes or {}).items():
@@ -112,7 +95,7 @@ class SymbolTables:
 
     def emotion_id(self, name: str) -> int:
         key = name.strip().lower()
-        full = EMOTION_ALIASES.get(key) or (key if key.startswith("emotion_") else f"emotion_{key}")
+        full = emotions.ALIASES.get(key) or (key if key.startswith("emotion_") else f"emotion_{key}")
         if full not in self.emotions:
             valid = ", ".join(e.removeprefix("emotion_") for e in self.emotions)
             raise SymbolError(f"unknown emotion {name!r}; valid: {valid}")

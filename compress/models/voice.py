@@ -7,27 +7,11 @@ from pathlib import Path
 
 import torch
 
+from compress.audio.config import FeatureConfig
 from compress.errors import ConfigMismatchError
 from compress.models.hifigan import Generator
 from compress.models.sambert import Sambert
 from compress.models.symbols import SymbolTables
-
-
-@dataclass(frozen=True)
-class AudioConfig:
-    """The KAN-TTS `audio_config` block; `raw` keeps every key for feature extraction."""
-
-    sample_rate: int
-    hop_length: int
-    n_mels: int
-    raw: dict
-
-    @classmethod
-    def from_kantts(cls, block: dict, where: str) -> "AudioConfig":
-        try:
-            return cls(int(block["sampling_rate"]), int(block["hop_length"]), int(block["n_mels"]), dict(block))
-        except (KeyError, TypeError, ValueError):
-            raise ConfigMismatchError(f"{where}: audio_config needs sampling_rate, hop_length and n_mels") from None
 
 
 @dataclass
@@ -35,7 +19,7 @@ class Voice:
     am: Sambert
     vocoder: Generator
     tables: SymbolTables
-    audio: AudioConfig
+    audio: FeatureConfig
     source: Path
     # The KAN-TTS configs ({"am", "voc", "audio"}) when the voice came from (or can be
     # written back to) the released layout.
@@ -48,7 +32,7 @@ class Voice:
 
     @property
     def sample_rate(self) -> int:
-        return self.audio.sample_rate
+        return self.audio.sampling_rate
 
     def modules(self) -> dict[str, torch.nn.Module]:
         """The voice's networks by prefix, as stored in a project checkpoint."""
@@ -58,10 +42,12 @@ class Voice:
         return sum(p.numel() for m in self.modules().values() for p in m.parameters())
 
     def check(self) -> None:
-        if self.am.arch.num_mels != self.vocoder.arch.in_channels:
+        if self.am.arch.num_mels != self.vocoder.arch.input_channels:
             raise ConfigMismatchError(
-                f"acoustic model makes {self.am.arch.num_mels} mels but the vocoder takes "
-                f"{self.vocoder.arch.in_channels}")
+                f"acoustic model makes {self.am.arch.num_mels} channels but the vocoder takes "
+                f"{self.vocoder.arch.input_channels}")
+        if (self.am.arch.f0_norm is None) != (not self.vocoder.arch.nsf):
+            raise ConfigMismatchError("an NSF acoustic model needs an NSF vocoder and vice versa")
 
 
 def load_state(model: torch.nn.Module, state: dict, what: str, strict: bool = False) -> None:
@@ -87,7 +73,7 @@ def load_state(model: torch.nn.Module, state: dict, what: str, strict: bool = Fa
         {k: state[k].float() if state[k].is_floating_point() else state[k] for k in expected}, strict=True)
 
 
-def build_voice(am_arch, voc_arch, tables: SymbolTables, audio: AudioConfig, source: Path,
+def build_voice(am_arch, voc_arch, tables: SymbolTables, audio: FeatureConfig, source: Path,
                 kantts_configs: dict | None = None) -> Voice:
     """The float modules of two architectures, not yet loaded (weights as initialized)."""
     return Voice(am=Sambert(am_arch).eval(), vocoder=Generator(voc_arch).eval(), tables=tables, audio=audio,
@@ -108,6 +94,6 @@ def load_tensors(voice: Voice, tensors: dict[str, torch.Tensor], strict: bool = 
 
 
 def assemble_voice(am_arch, voc_arch, tensors: dict[str, torch.Tensor], tables: SymbolTables,
-                   audio: AudioConfig, source: Path, kantts_configs: dict | None = None) -> Voice:
+                   audio: FeatureConfig, source: Path, kantts_configs: dict | None = None) -> Voice:
     """Build the float modules for two architectures and load every tensor into them (strictly)."""
     return load_tensors(build_voice(am_arch, voc_arch, tables, audio, source, kantts_configs), tensors)

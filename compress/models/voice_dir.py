@@ -16,25 +16,17 @@ from compress.errors import VoiceLoadError
 
 _CKPT_NAME = re.compile(r"^checkpoint_(\d+)\.pth$")
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
-_REPO_DIR = _PACKAGE_DIR.parent
 
-# The embedded default voice (trained in-house, see compress/demo_voice); the tiny random-weight
-# fixture stands in only in a checkout without it.
+# The embedded default voice (trained in-house, see compress/demo_voice); it ships with the
+# package, so a missing one is a broken install, never a reason to fall back to another voice.
 DEMO_VOICE = _PACKAGE_DIR / "voices" / "demo"
-FIXTURE_VOICE = _REPO_DIR / "tests" / "fixtures" / "kantts-tiny" / "voices" / "refvoice"
 
 
-def default_voice() -> Path:
-    """The voice used when no --voice is given."""
-    for candidate in (DEMO_VOICE, FIXTURE_VOICE):
-        if (candidate / "am").is_dir() or (candidate / "arch.json").is_file():
-            return candidate
-    raise VoiceLoadError("no default voice is installed; pass --voice PATH")
-
-
-def is_default_random(path: Path) -> bool:
-    """True when `path` is the random-weight fixture (callers say so plainly)."""
-    return Path(path).resolve() == FIXTURE_VOICE.resolve()
+def default_voice(demo: Path = DEMO_VOICE) -> Path:
+    """The voice used when no --voice is given: the embedded demo voice."""
+    if (demo / "am").is_dir() or (demo / "arch.json").is_file():
+        return demo
+    raise VoiceLoadError(f"the embedded demo voice is missing: {demo} (reinstall, or pass --voice PATH)")
 
 
 def is_project_checkpoint(path: Path) -> bool:

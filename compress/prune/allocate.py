@@ -20,8 +20,9 @@ from dataclasses import dataclass
 
 import torch
 
-from compress.prune.groups import UnitGroup
 from compress.prune.surgery import Plan, PruneError, planned_cost, planned_parameters
+from compress.units.groups import UnitGroup
+from compress.units.ranking import top_units
 
 Curve = list[tuple[float, float]]  # (fraction pruned, quality change in dB), fractions ascending
 
@@ -38,12 +39,6 @@ def aligned_count(count: int, size: int, multiple: int) -> int:
     if multiple <= 1 or size < 2 * multiple:
         return count
     return min(size, max(multiple, multiple * math.floor(count / multiple + 0.5)))
-
-
-def top_units(scores: list[float], count: int) -> list[int]:
-    """Indices of the `count` highest scores, sorted by index (ties: lower index wins)."""
-    order = sorted(range(len(scores)), key=lambda u: (-scores[u], u))
-    return sorted(order[:count])
 
 
 def keep_plan(group: UnitGroup, importance: list[list[float]], keep_per_block: int) -> list[list[int]]:

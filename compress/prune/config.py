@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from compress.prune.recovery import RecoveryConfig
-
-AM_DISTANCES = ("mel", "wave")
+from sensitivity.measure import AM_DISTANCES
 
 
 @dataclass

@@ -14,15 +14,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 
+from compress.errors import InputError
+from compress.files import read_text_lines
+from compress.models.nsf import vocoder_input
 from compress.models.symbols import EncodedSymbols
 from compress.models.voice import Voice
 from compress.synthesis import vocode
 from compress.train.hifigan_trainer import VocoderTrainConfig, train_vocoder
 from compress.train.sambert_trainer import SambertTrainConfig, TrainLog, train_sambert
 from compress.train.teacher import teacher_items
+
+
+# Text for distillation by default: sentences written for the project in general domains
+# (recovery needs only text, whatever the voice), in the package's own data.
+DISTILLATION_TEXT = Path(__file__).resolve().parent.parent / "data" / "distillation.txt"
 
 
 @dataclass
@@ -34,6 +43,7 @@ class RecoveryConfig:
     max_frames: int = 1800
     vocoder_batch: int = 8
     sentences: int = 270
+    texts: str | None = None  # distillation sentences, one per line; None: DISTILLATION_TEXT
 
     def __post_init__(self):
         if self.steps < 0 or self.vocoder_steps < -1:
@@ -43,6 +53,14 @@ class RecoveryConfig:
         if self.sentences <= 0:
             raise ValueError("recovery.sentences must be positive")
 
+    def text_lines(self) -> list[str]:
+        """The first `sentences` distillation sentences of `texts` (or of the package's file)."""
+        path = Path(self.texts) if self.texts else DISTILLATION_TEXT
+        lines = read_text_lines(path, "recovery.texts file")
+        if not lines:
+            raise InputError(f"recovery.texts: {path} holds no sentences")
+        return lines[: self.sentences]
+
     @property
     def voc_steps(self) -> int:
         return self.steps if self.vocoder_steps < 0 else self.vocoder_steps
@@ -51,6 +69,13 @@ class RecoveryConfig:
     def part_steps(self) -> dict[str, int]:
         """Training steps of each part ("acoustic", "vocoder")."""
         return {"acoustic": self.steps, "vocoder": self.voc_steps}
+
+
+def vocoder_pair(teacher: Voice, mel) -> dict:
+    """A vocoder training item: the vocoder input of an acoustic output and the teacher's
+    waveform for it (an NSF teacher draws with a fixed seed)."""
+    voc_in = vocoder_input(torch.from_numpy(mel), teacher.am.arch.f0_norm).numpy()
+    return {"mel": voc_in, "wav": vocode(teacher, voc_in, seed=0)}
 
 
 def recover(student: Voice, teacher: Voice, sentences: list[EncodedSymbols], config: RecoveryConfig,
@@ -71,7 +96,7 @@ def recover(student: Voice, teacher: Voice, sentences: list[EncodedSymbols], con
         logs["acoustic"] = train_sambert(student.am, items, am_config,
                                          lambda step, row: progress and progress("acoustic", step, row))
     if "vocoder" in trained:
-        pairs = [{"mel": item["mel"], "wav": vocode(teacher, item["mel"])} for item in items]
+        pairs = [vocoder_pair(teacher, item["mel"]) for item in items]
         voc_config = VocoderTrainConfig(steps=config.voc_steps, batch_size=config.vocoder_batch, lr=config.vocoder_lr,
                                         seed=seed, log_every=max(1, config.voc_steps // 20))
         logs["vocoder"] = train_vocoder(student.vocoder, pairs, mel_fn, voc_config,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from compress.prune.allocate import Allocation
-from compress.prune.groups import UnitGroup
+from compress.units.groups import UnitGroup
 from compress.prune.surgery import removed_units, selections
 
 

@@ -12,30 +12,26 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
-from compress.audio.config import FeatureConfig
 from compress.audio.mel_torch import LogMel
 from compress.checkpoint import build_from_arch, voice_tensors
+from compress.emotions import CALIBRATION_ROTATION
 from compress.models.voice import Voice
 from compress.prune.allocate import allocate, match_patterns
 from compress.prune.config import PruneConfig
-from compress.prune.cost import element_weights, macs_per_second, usage_rates
+from compress.prune.cost import element_weights
 from compress.prune.recovery import recover
 from compress.prune.report import changes, markdown
 from compress.prune.surgery import pad, planned_cost, remove
-from compress.prune.voice_groups import voice_groups
 from compress.registry import StageEntry
 from compress.stage import Stage, StageContext, StageRecord, StageResult
+from compress.units.compute import macs_per_second, usage_rates
+from compress.units.voice_groups import voice_groups
 from sensitivity import calibration as calib
 from sensitivity.curves import sensitivity_curves
 from sensitivity.measure import Measurer, voice_distance
 from sensitivity.taylor import taylor_importance
 
-EMOTIONS = ["neutral", "happy", "sad", "calm", "energetic"]
-# Text for distillation: sentences written for the project in general domains (the demo
-# voice's training text; recovery needs only text, whatever the voice).
-DISTILLATION_TEXT = Path(__file__).resolve().parent.parent / "demo_voice" / "data" / "sentences.txt"
 
 
 def changed_parts(plan) -> frozenset[str]:
@@ -58,7 +54,7 @@ class PruneStage(Stage):
         total = sum(s.numel() for s in shapes.values())
         sentences = calib.read_lines(calib.DEFAULT_TEXT)
         calibration = calib.from_text(voice, sentences, config.calibration_sentences, list(voice.tables.speakers),
-                                      EMOTIONS)
+                                      list(CALIBRATION_ROTATION))
         measure = calibration.encoded(config.measure_sentences)
 
         importance = taylor_importance(voice, groups, calibration.encoded(), config.passes, config.seed,
@@ -81,8 +77,9 @@ class PruneStage(Stage):
                    "predicted_db": allocation.predicted_db,
                    "db_before_recovery": voice_distance(voice, pruned, measure)}
         if config.recovery.steps:
-            texts = calib.read_lines(DISTILLATION_TEXT)[: config.recovery.sentences]
-            student_data = calib.from_text(voice, texts, len(texts), list(voice.tables.speakers), EMOTIONS)
+            texts = config.recovery.text_lines()
+            student_data = calib.from_text(voice, texts, len(texts), list(voice.tables.speakers),
+                                        list(CALIBRATION_ROTATION))
             totals = config.recovery.part_steps
             logs = recover(pruned, voice, student_data.encoded(), config.recovery, _mel_fn(voice), config.seed,
                            progress=lambda part, step, row: ctx.step(f"recovery ({part})", step, totals[part]),
@@ -106,7 +103,7 @@ class PruneStage(Stage):
 
 def _mel_fn(voice: Voice):
     """The vocoder-loss mel of the voice's own audio config (natural log-mel, unnormalised)."""
-    return LogMel(FeatureConfig.from_kantts(voice.audio.raw))
+    return LogMel(voice.audio)
 
 
 ENTRY = StageEntry(name="prune", config_class=PruneConfig, group="prune", stage=PruneStage())

@@ -16,7 +16,7 @@ import torch
 from compress.checkpoint import voice_tensors
 from compress.errors import CompressError
 from compress.models.voice import Voice, assemble_voice
-from compress.prune.groups import UnitGroup
+from compress.units.groups import UnitGroup
 
 Plan = dict[str, list[list[int]]]  # group name -> kept units per block
 
@@ -46,25 +46,6 @@ def removed_units(group: UnitGroup, kept: list[list[int]]) -> list[list[int]]:
         keep = set(block)
         removed.append([u for u in range(group.block_size) if u not in keep])
     return removed
-
-
-def unit_cost(group: UnitGroup, shapes: dict[str, torch.Size]) -> int:
-    """Parameters removed when every block of the group loses one unit."""
-    total = 0
-    for m in group.members:
-        shape = shapes[m.param]
-        slices = len(m.parts) * (group.blocks if m.block is None else 1)
-        total += slices * (shape.numel() // shape[m.dim])
-    return total
-
-
-def mask_units(tensors: dict[str, torch.Tensor], group: UnitGroup, removed: list[list[int]]) -> None:
-    """Zero the producer slices of `removed` units in place: the units output zero."""
-    for member in group.members:
-        if member.producer:
-            index = torch.tensor(member.indices(removed), dtype=torch.long)
-            if len(index):
-                tensors[member.param].index_fill_(member.dim, index, 0.0)
 
 
 def selections(groups: dict[str, UnitGroup], plan: Plan,

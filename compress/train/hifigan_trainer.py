@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from compress.models.hifigan import Generator, apply_weight_norm, remove_weight_norm
+from compress.train.resume import Resumable
 from compress.train.sambert_trainer import TrainLog
 from compress.train.spectral_losses import mel_l1, stft_loss
 
@@ -66,10 +67,26 @@ def generator_losses(pred, target, mel_fn, config) -> dict[str, torch.Tensor]:
             "stft": stft_loss(pred, target) * config.stft_weight}
 
 
+def _resume(resume: Resumable | None, parts: dict, rng: random.Random, log: TrainLog) -> int:
+    """Load a saved run into `parts` (modules and optimizers), `rng` and `log`; its step, or 0."""
+    saved = resume.load() if resume else None
+    if saved is None:
+        return 0
+    for name, part in parts.items():
+        if part is not None:
+            part.load_state_dict(saved["state"][name])
+    Resumable.restore_rngs(saved, rng)
+    log.rows, log.seconds = saved["rows"], saved["seconds"]
+    return saved["step"]
+
+
 def train_vocoder(generator: Generator, items: list[dict], mel_fn: Callable[[torch.Tensor], torch.Tensor],
                   config: VocoderTrainConfig, discriminator: torch.nn.Module | None = None,
-                  progress: Callable[[int, dict], None] | None = None) -> TrainLog:
-    """Train in place (weight norm applied during training, folded afterwards)."""
+                  progress: Callable[[int, dict], None] | None = None,
+                  resume: Resumable | None = None) -> TrainLog:
+    """Train in place (weight norm applied during training, folded afterwards). With
+    `resume`, a checkpoint (of the weight-normed form) is kept there and a run that stopped
+    continues from it."""
     rng = random.Random(config.seed)
     torch.manual_seed(config.seed)
     hop = generator.arch.hop
@@ -81,8 +98,11 @@ def train_vocoder(generator: Generator, items: list[dict], mel_fn: Callable[[tor
     if discriminator is not None:
         opt_d = torch.optim.AdamW(discriminator.parameters(), config.lr, betas=(0.8, 0.99))
     log, start = TrainLog(), time.perf_counter()
+    parts = {"generator": generator, "opt_g": opt_g, "discriminator": discriminator, "opt_d": opt_d}
+    first = _resume(resume, parts, rng, log) + 1
+    start -= log.seconds
     try:
-        for step in range(1, config.steps + 1):
+        for step in range(first, config.steps + 1):
             if config.lr_decay_every and step % config.lr_decay_every == 0:
                 for opt in filter(None, (opt_g, opt_d)):
                     for group in opt.param_groups:
@@ -110,6 +130,9 @@ def train_vocoder(generator: Generator, items: list[dict], mel_fn: Callable[[tor
                 log.rows.append(row)
                 if progress:
                     progress(step, row)
+            if resume and resume.due(step, config.steps):
+                resume.save(step, {k: v.state_dict() for k, v in parts.items() if v is not None},
+                            rng, log.rows, time.perf_counter() - start)
     finally:
         remove_weight_norm(generator)
         generator.eval()

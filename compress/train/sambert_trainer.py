@@ -17,6 +17,7 @@ import torch
 
 from compress.models.sambert import Sambert
 from compress.train.batching import SambertBatch, collate, length_batches
+from compress.train.resume import Resumable
 
 
 @dataclass
@@ -97,16 +98,27 @@ def lr_factor(step: int, config: SambertTrainConfig) -> float:
 
 
 def train_sambert(model: Sambert, items: list[dict], config: SambertTrainConfig,
-                  progress: Callable[[int, dict], None] | None = None) -> TrainLog:
-    """Train in place for config.steps batches; returns the loss curves."""
+                  progress: Callable[[int, dict], None] | None = None,
+                  resume: Resumable | None = None) -> TrainLog:
+    """Train in place for config.steps batches; returns the loss curves. With `resume`, a
+    checkpoint is kept there and a run that stopped continues from it."""
     rng = random.Random(config.seed)
     torch.manual_seed(config.seed)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.Adam(params, lr=config.lr, betas=(0.9, 0.98), eps=1e-9)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s + 1, config))
-    log, start, queue = TrainLog(), time.perf_counter(), []
+    log, start, queue, first = TrainLog(), time.perf_counter(), [], 1
+    saved = resume.load() if resume else None
+    if saved is not None:
+        state = saved["state"]
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        schedule.load_state_dict(state["schedule"])
+        queue, log.rows, first = state["queue"], saved["rows"], saved["step"] + 1
+        start -= saved["seconds"]
+        Resumable.restore_rngs(saved, rng)
     model.train(config.dropout)
-    for step in range(1, config.steps + 1):
+    for step in range(first, config.steps + 1):
         if not queue:
             queue = length_batches(items, config.max_frames, rng)
         batch = collate([items[i] for i in queue.pop()], model.r)
@@ -122,6 +134,10 @@ def train_sambert(model: Sambert, items: list[dict], config: SambertTrainConfig,
             log.rows.append(row)
             if progress:
                 progress(step, row)
+        if resume and resume.due(step, config.steps):
+            resume.save(step, {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                               "schedule": schedule.state_dict(), "queue": queue},
+                        rng, log.rows, time.perf_counter() - start)
     model.eval()
     log.seconds = time.perf_counter() - start
     return log

@@ -30,3 +30,16 @@ def test_reads_the_block_embedded_in_a_model_config():
 def test_invalid_values_name_the_problem(block):
     with pytest.raises(ConfigMismatchError, match="audio_config"):
         FeatureConfig.from_kantts(block)
+
+
+def test_a_voice_block_must_name_what_the_networks_are_built_for():
+    block = FeatureConfig().to_kantts()
+    assert FeatureConfig.for_voice(block, "v/audio_config.yaml") == FeatureConfig()
+    del block["hop_length"]
+    with pytest.raises(ConfigMismatchError, match="v/audio_config.yaml: .*missing: hop_length"):
+        FeatureConfig.for_voice(block, "v/audio_config.yaml")
+
+
+def test_a_loaded_voice_carries_the_feature_config(tiny_voice):
+    assert tiny_voice.audio == load_feature_config(FIXTURE / "audio_config.yaml")
+    assert tiny_voice.sample_rate == tiny_voice.audio.sampling_rate == 16000

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from tests.conftest import TINY
+from tests.conftest import NSF_TINY, TINY
 
 REF = np.load(TINY / "ref_io.npz")
 VOICE = TINY / "voices"
@@ -118,3 +118,40 @@ def test_stream_writes_the_same_audio(cli, tmp_path):
     assert res.code == 0
     vocoded, _ = sf.read(tmp_path / "v.wav", dtype="float32")
     assert np.abs(vocoded - REF["voc.wav_from_utt0_pred"].reshape(-1)).max() <= 2e-3
+
+
+NSF_REF = np.load(NSF_TINY / "ref_io.npz")
+NSF_VOICE = NSF_TINY / "voices"
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_nsf_voice_with_seed_reproduces_reference(cli, tmp_path, stream):
+    """An NSF voice through synth --seed 0: the WAV is the original's seed-0 waveform, and
+    --mel-out writes the vocoder's input (frames, 82), F0 in Hz and voicing last."""
+    symbols = tmp_path / "utt1.txt"
+    symbols.write_text(f"1\t{NSF_REF['utt1.symbols']}\n", encoding="utf-8")
+    res = cli("synth", "--voice", NSF_VOICE, "--symbols-file", symbols, "--seed", "0", "--out", tmp_path / "n.wav",
+              "--mel-out", tmp_path / "n.npy", *(["--stream"] if stream else []))
+    assert res.code == 0, res.stderr
+    mel = np.load(tmp_path / "n.npy")
+    assert mel.dtype == np.float32 and mel.shape == NSF_REF["utt1.pred.vocoder_input"].shape == (56, 82)
+    assert np.abs(mel - NSF_REF["utt1.pred.vocoder_input"]).max() <= 1e-4
+    wav, _ = sf.read(tmp_path / "n.wav", dtype="float32")
+    assert np.abs(wav - NSF_REF["utt1.pred.wav_seed0"].reshape(-1)).max() <= 2e-3
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_nsf_mel_in_accepts_the_vocoder_input(cli, tmp_path, stream):
+    np.save(tmp_path / "m.npy", NSF_REF["utt0.fixdur.vocoder_input"])
+    res = cli("synth", "--voice", NSF_VOICE, "--mel-in", tmp_path / "m.npy", "--seed", "0",
+              "--out", tmp_path / "m.wav", *(["--stream"] if stream else []))
+    assert res.code == 0, res.stderr
+    wav, _ = sf.read(tmp_path / "m.wav", dtype="float32")
+    assert np.abs(wav - NSF_REF["utt0.fixdur.wav_seed0"].reshape(-1)).max() <= 2e-3
+
+
+def test_nsf_mel_in_without_f0_is_refused(cli, tmp_path):
+    np.save(tmp_path / "m.npy", NSF_REF["utt0.fixdur.vocoder_input"][:, :80].copy())
+    res = cli("synth", "--voice", NSF_VOICE, "--mel-in", tmp_path / "m.npy", "--out", tmp_path / "x.wav")
+    assert res.code == 2 and "expected a (frames, 82) mel" in res.stderr
+    assert not (tmp_path / "x.wav").exists()

@@ -1,6 +1,6 @@
 from compress.demo_voice.plan import SpeechPlan
 from compress.demo_voice.styles import EMOTIONS, SPEAKERS, plan_ssml
-from compress.models.symbols import EMOTIONS as KANTTS_EMOTIONS
+from compress.emotions import CATEGORIES as KANTTS_EMOTIONS
 
 
 def test_speakers_and_emotion_categories():

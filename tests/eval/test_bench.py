@@ -102,3 +102,19 @@ def test_readme_documents_every_metric():
     readme = (Path(gate.__file__).parent / "README.md").read_text(encoding="utf-8")
     for metric in METRICS:
         assert f"`{metric}`" in readme, metric
+
+
+def test_nsf_voice_bench_smoke():
+    """An NSF voice benches; its runs draw with a fixed seed, so against itself it is exact."""
+    from eval.bench import run_bench
+    from eval.config import load_config
+    from tests.conftest import NSF_TINY
+    from tests.eval.conftest import SYMBOLS
+
+    quick = ["bench=quick", f"bench.input={SYMBOLS}", "bench.sentences=1", "bench.samples=0", "bench.memory=false",
+             "bench.macs_sentences=0", "bench.throughput.concurrency=0", "bench.speed.warmup=0",
+             "bench.speed.repeats=1", "bench.quality.dnsmos=false", "bench.quality.stoi=false"]
+    voice = NSF_TINY / "voices"
+    ref, same = run_bench([voice, voice], load_config(quick), overrides=quick).document["runs"]
+    assert same["quality"]["mcd_db"] == 0.0 and same["quality"]["vuv_error"] == 0.0
+    assert same["quality"]["pesq_wb"] == pytest.approx(ref["quality"]["pesq_wb"]) and ref["quality"]["pesq_wb"] > 4.5

@@ -81,3 +81,8 @@ def test_a_voice_with_modes_is_not_exported_as_float(tiny_voice):
 def test_config_checks_its_values(settings, message):
     with pytest.raises(ValueError, match=message):
         ExportConfig(**settings)
+
+
+def test_an_nsf_voice_is_refused(nsf_voice):
+    with pytest.raises(ExportError, match="NSF vocoder"):
+        check_exportable(nsf_voice, ExportConfig())

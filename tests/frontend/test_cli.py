@@ -66,7 +66,7 @@ def test_stdin_invalid_utf8(cli, monkeypatch):
 @pytest.mark.parametrize("args,message", [
     (["   "], "the text is empty"),
     (["😀★"], "nothing speakable"),
-    (["你好", "--emotion", "grumpy"], "unknown emotion 'grumpy'; accepted: happy, calm, sad"),
+    (["你好", "--emotion", "grumpy"], "unknown emotion 'grumpy'; accepted: neutral, happy, calm, sad"),
     (["你好", "--speaker", "F7"], "unknown speaker 'F7'; accepted: zhiyan, zhibei"),
     (["你好", "--voice", "/nonexistent"], "voice path does not exist"),
 ])

@@ -4,7 +4,7 @@ import pytest
 
 from compress.errors import FrontendError
 from compress.frontend.emotions import HUMAN_NAMES, accepted_names, resolve_emotion
-from compress.models.symbols import EMOTIONS
+from compress.emotions import CATEGORIES as EMOTIONS
 
 
 @pytest.mark.parametrize("name,category", [

@@ -1,9 +1,9 @@
 import pytest
 
 from compress.checkpoint import voice_tensors
-from compress.prune.allocate import aligned_count, allocate, kept_count, match_patterns, top_units
+from compress.prune.allocate import aligned_count, allocate, kept_count, match_patterns
 from compress.prune.surgery import PruneError, planned_parameters
-from compress.prune.voice_groups import voice_groups
+from compress.units.voice_groups import voice_groups
 
 FRACTIONS = [0.1 * i for i in range(1, 10)]
 
@@ -16,9 +16,8 @@ def setup(tiny_voice):
     return groups, shapes, importance
 
 
-def test_rounding_and_ranking():
+def test_rounding():
     assert kept_count(16, 0.6) == 10 and kept_count(8, 0.6) == 5 and kept_count(4, 0.1) == 1
-    assert top_units([0.1, 5.0, 3.0, 5.0], 2) == [1, 3]
 
 
 def test_aligned_counts():

@@ -32,3 +32,12 @@ def test_speed_preset_takes_every_default_key():
 def test_bad_values_name_the_key(override, message):
     with pytest.raises(RecipeError, match=message):
         build(PruneConfig, compose([override])["prune"], "prune")
+
+
+def test_am_distance_is_checked_against_the_measurer_s_own_list():
+    from sensitivity.measure import AM_DISTANCES
+
+    for distance in AM_DISTANCES:
+        assert PruneConfig(am_distance=distance).am_distance == distance
+    with pytest.raises(ValueError, match="am_distance must be one of mel, wave, got 'spectral'"):
+        PruneConfig(am_distance="spectral")

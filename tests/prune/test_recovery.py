@@ -3,10 +3,12 @@
 import copy
 
 import numpy as np
+import pytest
 import torch
 
 from compress.checkpoint import voice_tensors
 from compress.models.symbols import encode, parse_tokens
+from compress.prune.config import PruneConfig
 from compress.prune.recovery import RecoveryConfig, recover
 from compress.prune.stage import _mel_fn, changed_parts
 from tests.conftest import TINY
@@ -31,3 +33,22 @@ def test_an_unchanged_vocoder_is_left_bit_for_bit(tiny_voice):
     acoustic = [k for k in before if k.startswith("am.")]
     assert vocoder and all(torch.equal(before[k], after[k]) for k in vocoder)
     assert any(not torch.equal(before[k], after[k]) for k in acoustic)
+
+
+def test_distillation_text_comes_from_the_recipe_or_the_package_data(tmp_path):
+    from compress.errors import InputError
+    from compress.prune.recovery import DISTILLATION_TEXT
+    from compress.recipe import build, compose
+
+    assert DISTILLATION_TEXT.parent.name == "data" and DISTILLATION_TEXT.parent.parent.name == "compress"
+    default = RecoveryConfig(sentences=5).text_lines()
+    assert len(default) == 5 and all("#" not in line for line in default)
+    own = tmp_path / "texts.txt"
+    own.write_text("# mine\n第一句。\n第二句。\n", encoding="utf-8")
+    config = build(PruneConfig, compose([f"prune.recovery.texts={own}"])["prune"], "prune")
+    assert config.recovery.text_lines() == ["第一句。", "第二句。"]
+    with pytest.raises(InputError, match="recovery.texts file not found: .*missing.txt"):
+        RecoveryConfig(texts=str(tmp_path / "missing.txt")).text_lines()
+    (tmp_path / "empty.txt").write_text("# nothing\n", encoding="utf-8")
+    with pytest.raises(InputError, match="holds no sentences"):
+        RecoveryConfig(texts=str(tmp_path / "empty.txt")).text_lines()

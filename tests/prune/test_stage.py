@@ -8,23 +8,27 @@ import torch
 from compress.checkpoint import load_checkpoint, voice_tensors
 from compress.loading import load_voice
 from compress.prune.allocate import kept_count
-from tests.conftest import TINY
+from tests.conftest import NSF_TINY, TINY
 
 FAST = ["prune.calibration_sentences=2", "prune.measure_sentences=1", "prune.passes=1",
         "prune.fractions=[0.25,0.5,0.75]", "prune.recovery.steps=2", "prune.recovery.sentences=2",
         "prune.recovery.vocoder_steps=2", "prune.recovery.vocoder_batch=2"]
 
 
-@pytest.fixture(scope="module")
-def pruned_dir(tmp_path_factory):
+def prune_fast(voice, out):
+    """`prune` at 0.7 with the small budgets, through the CLI; returns the stage dir."""
     from compress.cli import app
     from typer.testing import CliRunner
 
-    out = tmp_path_factory.mktemp("prune") / "01-prune"
-    result = CliRunner().invoke(app, ["prune", "--voice", str(TINY / "voices"), "--out", str(out),
+    result = CliRunner().invoke(app, ["prune", "--voice", str(voice), "--out", str(out),
                                       "prune.target_params=0.7", *FAST])
     assert result.exit_code == 0, result.output
     return out
+
+
+@pytest.fixture(scope="module")
+def pruned_dir(tmp_path_factory):
+    return prune_fast(TINY / "voices", tmp_path_factory.mktemp("prune") / "01-prune")
 
 
 def test_target_heads_and_lstms(pruned_dir, tiny_voice):
@@ -111,3 +115,32 @@ def test_export_kantts_widens_the_prune_back_and_computes_the_same(pruned_dir, c
     a = synthesize(exported, encode_lines(exported, line))
     b = synthesize(pruned, encode_lines(pruned, line))
     assert a.wav.shape == b.wav.shape and float(abs(a.wav - b.wav).max()) < 1e-5
+
+
+@pytest.fixture(scope="module")
+def nsf_pruned_dir(tmp_path_factory):
+    return prune_fast(NSF_TINY / "voices", tmp_path_factory.mktemp("prune-nsf") / "01-prune")
+
+
+def test_nsf_prune_cuts_source_downs_with_their_stage(nsf_pruned_dir, nsf_voice):
+    pruned = load_checkpoint(nsf_pruned_dir)
+    arch = pruned.vocoder.arch
+    assert arch.nsf and pruned.am.arch.f0_norm == nsf_voice.am.arch.f0_norm
+    assert arch.stage_channels != nsf_voice.vocoder.arch.stage_channels  # some stage was cut
+    assert [d.conv1d.out_channels for d in pruned.vocoder.source_downs] == arch.stage_channels[1:]
+
+
+def test_nsf_revert_gives_the_parent_back(nsf_pruned_dir, nsf_voice, cli, tmp_path):
+    assert cli("revert", "--voice", nsf_pruned_dir, "--out", tmp_path / "parent").code == 0
+    parent = load_voice(tmp_path / "parent")  # the KAN-TTS dir again, mvn.npy included
+    restored, original = voice_tensors(parent), voice_tensors(nsf_voice)
+    assert restored.keys() == original.keys() and all(torch.equal(restored[k], original[k]) for k in original)
+    assert parent.am.arch == nsf_voice.am.arch and parent.vocoder.arch == nsf_voice.vocoder.arch
+
+
+def test_nsf_stage_dir_synthesizes_reproducibly(nsf_pruned_dir, cli, tmp_path):
+    for name in ("a", "b"):
+        res = cli("synth", "--voice", nsf_pruned_dir, "--text", "今天天气很好。", "--seed", "3",
+                  "--out", tmp_path / f"{name}.wav")
+        assert res.code == 0, res.stderr
+    assert (tmp_path / "a.wav").read_bytes() == (tmp_path / "b.wav").read_bytes()

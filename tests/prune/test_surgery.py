@@ -8,8 +8,9 @@ from compress.checkpoint import load_checkpoint, save_checkpoint, voice_tensors
 from compress.origin import import_plain
 from compress.models.symbols import encode, parse_tokens
 from compress.loading import load_voice
-from compress.prune.surgery import PruneError, mask_units, planned_parameters, remove, removed_units
-from compress.prune.voice_groups import voice_groups
+from compress.prune.surgery import PruneError, planned_parameters, remove, removed_units
+from compress.units.masking import mask_units
+from compress.units.voice_groups import voice_groups
 from compress.synthesis import acoustic, vocode
 from tests.conftest import reference_dirs
 
@@ -46,15 +47,6 @@ def test_removal_computes_what_masking_computes(folder):
     np.testing.assert_allclose(vocode(small, a.mel), vocode(masked, a.mel), atol=1e-5)
     shapes = {k: t.shape for k, t in voice_tensors(voice).items()}
     assert small.parameter_count() == planned_parameters(groups, plan, shapes) < 0.75 * voice.parameter_count()
-
-
-def test_every_kind_of_group_is_found(tiny_voice):
-    groups = voice_groups(tiny_voice.am.arch, tiny_voice.vocoder.arch)
-    kinds = {g.kind for g in groups}
-    assert kinds == {"ffn", "heads", "lstm", "fsmn_memory", "prenet", "conv"}
-    names = {g.name for g in groups}
-    assert {"am.encoder.0.heads", "am.decoder.1.heads", "am.pitch.blstm", "am.duration.lstm",
-            "am.postnet.fsmn.memory", "voc.stage.3", "voc.stage.0.res.2.3", "voc.conv_pre"} <= names
 
 
 def test_pruned_voice_saves_and_loads(tmp_path, tiny_voice):

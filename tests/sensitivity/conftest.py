@@ -29,7 +29,7 @@ def fresh_voice():
 
 @pytest.fixture(scope="session")
 def tiny_groups(tiny_voice):
-    from compress.prune.voice_groups import voice_groups
+    from compress.units.voice_groups import voice_groups
 
     return {g.name: g for g in voice_groups(tiny_voice.am.arch, tiny_voice.vocoder.arch)}
 

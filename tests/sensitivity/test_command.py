@@ -3,7 +3,7 @@ import json
 import pytest
 
 from sensitivity.report import read_importance
-from tests.conftest import TINY
+from tests.conftest import NSF_TINY, TINY
 from tests.sensitivity.conftest import tiny_symbol_lines
 
 VOICE = str(TINY / "voices")
@@ -103,3 +103,18 @@ def test_importance_of_other_weights_is_refused(tmp_path, fresh_voice):
     path.write_text("{}")
     with pytest.raises(InputError, match="not a version-1"):
         read_importance(path)
+
+
+def test_nsf_voice_report(cli, tmp_path):
+    """Smoke: the sensitivity report of an NSF voice, its source_downs counted with their stage."""
+    out = tmp_path / "nsf"
+    groups = "sensitivity.groups=[am.encoder.1.ffn,am.encoder..*heads,voc.stage.0,voc.stage.3]"
+    result = cli("sensitivity", "--voice", NSF_TINY / "voices", "--out", out, "--threads", "1", *SMALL[:-1], groups)
+    assert result.code == 0, result.stderr
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    for name in ("am.encoder.1.ffn", "voc.stage.0", "voc.stage.3"):
+        points = report["curves"][name]["points"]
+        assert points[0] == [0.0, 0.0] and points[1][1] > 0.0
+    layers = report["probes"]["vocoder_weights"]["layers"]
+    assert layers["voc.source_downs.0.conv1d"]["stage"] == "stage 0"
+    assert layers["voc.source_module.ffn.0"]["stage"] == "source_module"

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from compress.checkpoint import voice_tensors
-from compress.prune.surgery import mask_units
+from compress.units.masking import mask_units
 from compress.synthesis import acoustic
 from sensitivity.masking import least_important, live_tensors, units_to_remove
 from sensitivity.measure import Measurer, Start, predicted_durations, start_of
@@ -85,3 +85,30 @@ def test_removal_counts():
     assert [units_to_remove(f, 8) for f in (0.0, 0.1, 0.5, 0.9, 1.0)] == [0, 1, 4, 7, 8]
     assert least_important([[0.3, 0.1, 0.2, 0.1]], 2) == [[1, 3]]
     assert least_important([[0.0, 0.0, 0.0]], 1) == [[2]]  # ties as the allocator breaks them
+
+
+def test_nsf_vocoder_reruns_from_any_point_as_the_seeded_generator(nsf_voice):
+    """The trace of an NSF vocoder keeps its excitation (drawn with the fixed seed): rerunning
+    from any point gives what the whole generator gives with that seed."""
+    from compress.models.nsf import fixed_draws
+
+    gen = nsf_voice.vocoder
+    x = torch.cat([torch.randn(1, 80, 12), torch.full((1, 1, 12), 210.0),
+                   (torch.arange(12) % 3 > 0).float().view(1, 1, 12)], dim=1)
+    wav, record = trace(gen, x)
+    with torch.no_grad(), fixed_draws(0):
+        whole = gen(x)
+    assert record.excitation is not None and torch.equal(wav, whole)
+    for stage, block in ((-1, None), (0, None), (2, 1), (4, None)):
+        assert torch.equal(run_from(gen, x, record, stage, block), whole)
+
+
+def test_nsf_measurer_is_deterministic(nsf_voice, tiny_calibration):
+    """With the draws fixed, the NSF voice against itself is 0 dB for every kind of group."""
+    from compress.units.voice_groups import voice_groups
+
+    measurer = Measurer(nsf_voice, tiny_calibration[:1])
+    groups = {g.name: g for g in voice_groups(nsf_voice.am.arch, nsf_voice.vocoder.arch)}
+    for name in ("am.decoder.0.ffn", "voc.conv_pre", "voc.stage.1"):
+        assert measurer.distance(groups[name]) == 0.0
+    assert measurer.masked_distance(groups["voc.stage.1"], [[0, 1]]) > 0.0

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from compress.prune.surgery import mask_units
+from compress.units.masking import mask_units
 from compress.train.teacher import teacher_items
 from sensitivity.masking import live_tensors
 from sensitivity.taylor import _am_outputs, _param_map, taylor_importance, unit_scores

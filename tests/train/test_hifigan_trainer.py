@@ -64,3 +64,38 @@ def test_training_moves_a_perturbed_generator_back(tiny_voice):
     assert isinstance(student, Generator) and not student.training
     assert "adv" in log.rows[-1] and "adv" not in log.rows[0]
     assert error(student) < 0.85 * before
+
+
+def test_a_stopped_nsf_run_resumes_to_the_uninterrupted_result(nsf_voice, tmp_path):
+    """NSF generator, weight-normed, with a discriminator: stopped after its checkpoint at
+    step 2 and started again, it ends where an uninterrupted run ends."""
+    import pytest
+
+    from compress.train.resume import Resumable
+
+    rng = np.random.default_rng(1)
+    items = []
+    for _ in range(2):
+        mel = np.concatenate([rng.standard_normal((30, 80)), np.full((30, 1), 160.0), np.ones((30, 1))], 1)
+        items.append({"mel": mel.astype(np.float32), "wav": rng.standard_normal(30 * 200).astype(np.float32) * 0.1})
+    config = VocoderTrainConfig(steps=4, batch_size=2, segment_frames=8, context_frames=2, log_every=1,
+                                adversarial_from=2, seed=2)
+
+    def run(progress=None, resume=None):
+        model = copy.deepcopy(nsf_voice.vocoder)
+        torch.manual_seed(9)
+        disc = MultiPeriodDiscriminator(channels=4, layers=2)
+        return model, train_vocoder(model, items, log_mel, config, disc, progress, resume)
+
+    whole, _ = run()
+
+    def stop_at_3(step, row):
+        if step == 3:
+            raise KeyboardInterrupt
+
+    resume = Resumable(tmp_path / "voc.ckpt", every=2)
+    with pytest.raises(KeyboardInterrupt):
+        run(stop_at_3, resume)
+    resumed, log = run(resume=resume)
+    assert [row["step"] for row in log.rows] == [1, 2, 3, 4]
+    assert all(torch.equal(a, b) for a, b in zip(whole.state_dict().values(), resumed.state_dict().values()))

@@ -91,3 +91,30 @@ def test_cosine_decay_warms_up_then_reaches_zero_at_the_last_step():
     assert warmup_cosine(100, 10, 100) == pytest.approx(0.0, abs=1e-12)
     with pytest.raises(ValueError, match="decay must be noam or cosine"):
         SambertTrainConfig(decay="linear")
+
+
+class Stop(Exception):
+    """Stands for a run killed after its checkpoint at step 2."""
+
+
+def test_a_stopped_run_resumes_to_the_uninterrupted_result(items, tiny_voice, tmp_path):
+    from compress.train.resume import Resumable
+
+    config = SambertTrainConfig(steps=4, max_frames=60, warmup=2, seed=3, log_every=1)
+    whole = copy.deepcopy(tiny_voice.am)
+    train_sambert(whole, items, config)
+
+    def stop_at_3(step, row):
+        if step == 3:
+            raise Stop
+
+    resume = Resumable(tmp_path / "am.ckpt", every=2, settings={"run": 1})
+    resumed = copy.deepcopy(tiny_voice.am)
+    with pytest.raises(Stop):
+        train_sambert(resumed, items, config, stop_at_3, resume)
+    resumed = copy.deepcopy(tiny_voice.am)  # a fresh process: nothing kept but the checkpoint
+    log = train_sambert(resumed, items, config, resume=resume)
+    assert [row["step"] for row in log.rows] == [1, 2, 3, 4]
+    assert all(torch.equal(a, b) for a, b in zip(whole.state_dict().values(), resumed.state_dict().values()))
+    other = Resumable(tmp_path / "am.ckpt", every=2, settings={"run": 2})
+    assert other.load() is None  # made under other settings: not resumed from

@@ -9,7 +9,7 @@ vocoder's stage and residual-unit channels.
 from __future__ import annotations
 
 from compress.models.arch import FsmnArch, HifiGanArch, SambertArch
-from compress.prune.groups import Member, UnitGroup, consumer, head_members, lstm_layer, producer
+from compress.units.groups import Member, UnitGroup, consumer, head_members, lstm_layer, producer
 
 
 def _set_item(part: str, path: tuple):
@@ -141,6 +141,8 @@ def hifigan_groups(arch: HifiGanArch) -> list[UnitGroup]:
                             _set_item("voc", ("stage_channels", 0))))
     for i in range(stages):
         members = producer(f"voc.repeat_upsamples.{i}.2.conv1d") + producer(f"voc.transpose_upsamples.{i}.1.deconv", dim=1)
+        if arch.nsf:  # an NSF stage also adds its downsampled excitation into these channels
+            members += producer(f"voc.source_downs.{i}.conv1d")
         for k in range(n_kernels):
             block = f"voc.conv_blocks.{i * n_kernels + k}"
             for j in range(len(arch.resblock_dilations[k])):

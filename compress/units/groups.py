@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import torch
+
 
 @dataclass(frozen=True)
 class Member:
@@ -94,3 +96,13 @@ def head_members(n_head: int, d_head: int, qkv: str, outs: list[str], kv: str | 
         members += [Member(f"{kv}.weight", 0, (0, width), d_head, producer=True),
                     Member(f"{kv}.bias", 0, (0, width), d_head, producer=True)]
     return members + [Member(f"{out}.weight", 1, (0,), d_head) for out in outs]
+
+
+def unit_cost(group: UnitGroup, shapes: dict[str, torch.Size]) -> int:
+    """Parameters removed when every block of the group loses one unit."""
+    total = 0
+    for m in group.members:
+        shape = shapes[m.param]
+        slices = len(m.parts) * (group.blocks if m.block is None else 1)
+        total += slices * (shape.numel() // shape[m.dim])
+    return total

@@ -1,0 +1,70 @@
+"""Training the demo voice on a tiny stand-in dataset (tests/demo_voice/standin.py; no espeak-ng needed): the NSF path
+(82 acoustic channels, am/mvn.npy from the corpus F0 stats, a warm-started vocoder) and a
+build that continues from its checkpoints."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from compress.demo_voice import dataset
+from compress.demo_voice.train import DemoTrainConfig, acoustic_items, assemble, train_both, vocoder_items
+from compress.models.kantts_io import save_kantts_voice
+from compress.models.symbols import parse_tokens
+from compress.loading import load_voice
+from compress.synthesis import encode_lines, synthesize
+from tests.demo_voice.standin import F0_MEAN, F0_STD, write_dataset
+
+TINY_TRAINING = DemoTrainConfig(am_steps=2, am_max_frames=200, am_warmup=1, voc_steps=2, voc_batch=2,
+                                voc_segment=8, checkpoint_every=1)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, ref_lines):
+    root = tmp_path_factory.mktemp("demo-train")
+    write_dataset(root / "data", ref_lines)
+    curves = train_both(root / "data", TINY_TRAINING, root / "train")
+    return root, curves
+
+
+def test_nsf_items_carry_f0_and_voicing(trained):
+    root, _ = trained
+    utt = dataset.load_utterance(root / "data", "u0")
+    am_item, voc_item = acoustic_items(root / "data", nsf=True)[0], vocoder_items(root / "data", nsf=True)[0]
+    assert am_item["mel"].shape == (len(utt.mel), 82)
+    np.testing.assert_array_equal(am_item["mel"][:, 80], utt.frame_f0)
+    f0_hz = np.maximum(utt.frame_f0 * F0_STD + F0_MEAN, 30.0)
+    np.testing.assert_allclose(voc_item["mel"][:, 80], f0_hz, rtol=1e-6)
+    np.testing.assert_array_equal(voc_item["mel"][:, 81], utt.frame_uv)
+
+
+def test_nsf_voice_is_trained_written_and_loaded(trained, tmp_path):
+    root, curves = trained
+    assert curves["voc"]["warm_started"] > 0  # the committed vocoder's tensors where shapes match
+    voice = assemble(root / "data", root / "train", tmp_path / "voice", TINY_TRAINING)
+    assert voice.am.arch.num_mels == 82 and voice.vocoder.arch.nsf
+    assert (voice.am.arch.f0_norm.mean, voice.am.arch.f0_norm.std) == (F0_MEAN, F0_STD)
+    save_kantts_voice(voice, tmp_path / "voice", steps=2)
+    np.testing.assert_array_equal(np.load(tmp_path / "voice" / "am" / "mvn.npy"),
+                                  np.array([[F0_MEAN], [F0_STD]], dtype=np.float32))
+    loaded = load_voice(tmp_path / "voice")
+    utt = dataset.load_utterance(root / "data", "u0")
+    encoded = encode_lines(loaded, [parse_tokens(utt.symbols)])
+    # durations fixed: two training steps teach the duration predictor nothing
+    first = synthesize(loaded, encoded, durations=[utt.duration], seed=0)
+    again = synthesize(loaded, encoded, durations=[utt.duration], seed=0)
+    assert first.mel.shape[1] == 82 and np.array_equal(first.wav, again.wav)
+
+
+def test_a_finished_training_is_resumed_not_repeated(trained):
+    root, curves = trained
+    before = {p.name: p.stat().st_mtime_ns for p in (root / "train").glob("*.ckpt.pt")}
+    again = train_both(root / "data", TINY_TRAINING, root / "train")
+    for part in ("am", "voc"):  # the same rows, with the first run's times: nothing was retrained
+        assert again[part]["rows"] == curves[part]["rows"]
+    after = {p.name: p.stat().st_mtime_ns for p in (root / "train").glob("*.ckpt.pt")}
+    assert before == after and set(after) == {"am.ckpt.pt", "voc.ckpt.pt"}  # not even re-saved
+    assert torch.load(root / "train" / "am.ckpt.pt", weights_only=True)["step"] == 2
