@@ -25,7 +25,7 @@ from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
 from compress.audio.config import FeatureConfig
-from compress.files import atomic_directory
+from compress.files import atomic_directory, read_json
 from compress.errors import VoiceLoadError
 from compress.manifest import new_manifest, upgrade
 from compress.models.arch import HifiGanArch, SambertArch
@@ -92,15 +92,6 @@ def save_checkpoint(voice: Voice, out_dir: Path, history: list[dict],
         for name, content in (extra_files or {}).items():
             (tmp / name).write_bytes(content)
     return Path(out_dir)
-
-
-def read_json(path: Path) -> dict:
-    if not path.is_file():
-        raise VoiceLoadError(f"missing {path}")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as err:
-        raise VoiceLoadError(f"{path} is not valid JSON: {err}") from None
 
 
 def read_tensors(path: Path) -> tuple[dict[str, torch.Tensor], str]:

@@ -5,12 +5,13 @@ Standard library only, so any module can use it cheaply."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
-from compress.errors import InputError
+from compress.errors import InputError, VoiceLoadError
 
 
 def _umask() -> int:
@@ -83,3 +84,13 @@ def read_text_lines(path: str | Path, what: str = "input file") -> list[str]:
     except UnicodeDecodeError:
         raise InputError(f"{path} is not UTF-8 text") from None
     return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+def read_json(path: Path) -> dict:
+    """A JSON file of a voice or stage dir; missing or malformed is a VoiceLoadError naming it."""
+    if not path.is_file():
+        raise VoiceLoadError(f"missing {path}")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as err:
+        raise VoiceLoadError(f"{path} is not valid JSON: {err}") from None

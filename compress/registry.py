@@ -20,6 +20,7 @@ from compress.errors import CompressError
 BUILTIN = {
     "prune": "compress.prune.stage",
     "qat": "compress.quant.stage",
+    "export": "compress.export.stage",
 }
 
 

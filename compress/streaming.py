@@ -20,14 +20,14 @@ import numpy as np
 import torch
 
 from compress.errors import InputError
+from compress.export.bridge import onnx_voice
 from compress.models.nsf import binarize_voicing, vocoder_input
 from compress.models.postnet import PostNet
 from compress.models.symbols import EncodedSymbols
 from compress.models.voice import Voice
+from compress.utterances import CHUNK_FRAMES, FIRST_CHUNK_FRAMES, stream_bounds
 
 STREAM_TOLERANCE = 1e-5  # max |stream - whole| per float sample, tested
-FIRST_CHUNK_FRAMES = 6  # mel frames in the first chunk: small, for first-audio latency
-CHUNK_FRAMES = 30  # later chunks: large enough that per-call overhead stays small
 
 
 class PostnetStream:
@@ -84,6 +84,12 @@ def stream_with_mel(voice: Voice, symbols: EncodedSymbols, speed: float = 1.0,
                     seed: int | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Like `stream`, with each chunk's vocoder input: (mel (k, channels), wav (k * hop,)).
     `durations` (frames per token) fixes the durations instead of predicting them."""
+    engine = onnx_voice(voice)
+    if engine is not None:  # an export dir: its graphs in ONNX Runtime
+        from compress.export import driver
+
+        yield from driver.stream_with_mel(engine, symbols, speed, durations)
+        return
     if not voice.vocoder.arch.causal:
         raise InputError("streaming needs a causal vocoder; this voice's vocoder is not causal")
     if speed <= 0:
@@ -112,13 +118,17 @@ def _vocode_chunk(voice: Voice, mels: list[torch.Tensor], state: dict) -> tuple[
 
 def stream_mel(voice: Voice, mel: np.ndarray, seed: int | None = None) -> Iterator[np.ndarray]:
     """Vocode a given vocoder input (frames, channels) chunk by chunk."""
+    engine = onnx_voice(voice)
+    if engine is not None:
+        from compress.export import driver
+
+        yield from driver.stream_mel(engine, mel)
+        return
     if not voice.vocoder.arch.causal:
         raise InputError("streaming needs a causal vocoder; this voice's vocoder is not causal")
     if voice.vocoder.arch.nsf:
         mel = binarize_voicing(torch.from_numpy(mel)).numpy()
     state = _start_vocoder(voice, len(mel), seed)
-    bounds = [0, FIRST_CHUNK_FRAMES] + list(range(FIRST_CHUNK_FRAMES + CHUNK_FRAMES, len(mel), CHUNK_FRAMES))
     with torch.inference_mode():
-        for a, b in zip(bounds, bounds[1:] + [len(mel)]):
-            if a < b:
-                yield voice.vocoder(torch.from_numpy(mel[a:b]).T[None], state).reshape(-1).numpy().copy()
+        for a, b in stream_bounds(len(mel)):
+            yield voice.vocoder(torch.from_numpy(mel[a:b]).T[None], state).reshape(-1).numpy().copy()

@@ -7,14 +7,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from compress.errors import InputError, SymbolError
+from compress.errors import InputError
+from compress.export.bridge import as_acoustic_output, onnx_voice
 from compress.models.nsf import binarize_voicing, fixed_draws, vocoder_input
 from compress.models.sambert import AcousticOutput
-from compress.models.symbols import EncodedSymbols, encode
+from compress.models.symbols import EncodedSymbols
 from compress.models.voice import Voice
-
-# Silence between sub-sentences, as KAN-TTS's text_to_wav inserts it.
-SENTENCE_GAP_S = 0.28
+from compress.utterances import SENTENCE_GAP_S, encode_lines  # noqa: F401 - re-exported
 
 
 @dataclass
@@ -25,21 +24,15 @@ class Synthesis:
     sentences: list[AcousticOutput] = field(default_factory=list)
 
 
-def encode_lines(voice: Voice, lines: list[list[tuple[str, ...]]], speaker=None, emotion=None) -> list[EncodedSymbols]:
-    encoded = []
-    for number, tokens in enumerate(lines, start=1):
-        try:
-            encoded.append(encode(voice.tables, tokens, speaker=speaker, emotion=emotion))
-        except SymbolError as err:
-            prefix = f"line {number}: " if len(lines) > 1 else ""
-            raise SymbolError(f"{prefix}{err}") from None
-    return encoded
-
-
 def acoustic(voice: Voice, symbols: EncodedSymbols, speed: float = 1.0,
              durations: np.ndarray | None = None) -> AcousticOutput:
     if speed <= 0:
         raise InputError(f"--speed must be positive, got {speed}")
+    engine = onnx_voice(voice)
+    if engine is not None:  # an export dir: its graphs in ONNX Runtime
+        from compress.export import driver
+
+        return as_acoustic_output(driver.acoustic(engine, symbols, speed, durations))
     ling = torch.from_numpy(symbols.ling)[None]
     emo = torch.from_numpy(symbols.emotion)[None]
     spk = torch.from_numpy(symbols.speaker)[None]
@@ -54,6 +47,11 @@ def vocode(voice: Voice, mel: np.ndarray | torch.Tensor, seed: int | None = None
     The input is the normalised log-mel; for an NSF voice also F0 (Hz) and voicing, which
     is binarized here as KAN-TTS's vocoder loader does. With `seed`, torch's global seed is
     set immediately before the vocoder runs, which makes an NSF voice's draws reproducible."""
+    engine = onnx_voice(voice)
+    if engine is not None:
+        from compress.export import driver
+
+        return driver.vocode(engine, np.asarray(mel, dtype=np.float32))
     mel = torch.as_tensor(mel, dtype=torch.float32)
     if not torch.isfinite(mel).all():
         raise InputError("the mel is not finite")

@@ -22,7 +22,7 @@ from compress.synthesis import uniform_durations
 from eval import dnsmos, inputs, macs, memory, prosody, quality, render, speed, workers
 from eval.config import BenchConfig
 from eval.features import at_analysis_rate
-from eval.runs import Run, load_runs
+from eval.runs import Run, backend, load_runs
 
 SCHEMA = "sambert-compress/bench"
 VERSION = 1
@@ -113,6 +113,7 @@ def _inputs_doc(config, items, long_items, speaker) -> dict:
 def _new_record(run: Run, is_reference: bool) -> dict:
     return {
         "name": run.name, "path": str(run.path), "kind": run.kind, "is_reference": is_reference,
+        "backend": backend(run.voice)[0], "precision": backend(run.voice)[1],
         "size": {"params": run.voice.parameter_count(), "disk_bytes": run.disk_bytes,
                  "weight_bytes": run.weight_bytes(), "files": [str(f) for f in run.weight_files]},
         "speed": {}, "memory": {}, "quality": {}, "durations": {}, "prosody": {},

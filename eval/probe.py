@@ -1,7 +1,8 @@
 """`python -m eval.probe`: the child process of eval.memory.probe.
 
 Reads {"path", "lines", "speaker", "emotion"} as JSON on stdin, loads the run, synthesizes
-the lines once and prints its memory figures as one JSON line.
+the lines once and prints its memory figures as one JSON line. An export dir is opened as a
+deployment opens it (ONNX Runtime, no torch: compress.backends).
 """
 
 from __future__ import annotations
@@ -33,21 +34,31 @@ def peak_rss() -> int:
 
 def main() -> None:
     request = json.loads(sys.stdin.read())
-    import torch
+    from compress.export.runtime import is_export_dir
 
-    from compress import synthesis
-    from compress.loading import load_voice
+    if not is_export_dir(request["path"]):  # an export runs without torch: its baseline has none
+        import torch  # noqa: F401 - in the baseline, as every torch run pays it
+    from compress.backends import open_voice
 
     baseline = status_bytes("VmRSS")
-    voice = load_voice(request["path"])
+    voice, synthesis, _ = open_voice(request["path"])
     loaded = status_bytes("VmRSS")
     encoded = synthesis.encode_lines(voice, request["lines"], speaker=request["speaker"],
                                      emotion=request["emotion"])
     synthesis.synthesize(voice, encoded)
-    device = next(voice.am.parameters()).device
-    gpu = torch.cuda.max_memory_allocated(device) if device.type == "cuda" else None
+    gpu, device = _gpu_peak(voice)
     print(json.dumps({"peak_rss_bytes": peak_rss(), "baseline_rss_bytes": baseline,
-                      "loaded_rss_bytes": loaded, "peak_gpu_bytes": gpu, "device": device.type}))
+                      "loaded_rss_bytes": loaded, "peak_gpu_bytes": gpu, "device": device}))
+
+
+def _gpu_peak(voice) -> tuple[int | None, str]:
+    """(peak GPU bytes or None, device) of a torch voice; an ONNX Runtime voice runs on CPU."""
+    if not hasattr(voice, "am"):
+        return None, "cpu"
+    import torch
+
+    device = next(voice.am.parameters()).device
+    return (torch.cuda.max_memory_allocated(device) if device.type == "cuda" else None), device.type
 
 
 if __name__ == "__main__":

@@ -189,6 +189,9 @@ def profile_sentence(voice: Voice, text: str, speaker: str, emotion: str | None 
     without it the voice's own predicted durations decide."""
     if repeats < 1:
         raise InputError(f"repeats must be at least 1, got {repeats}")
+    if (getattr(voice, "runtime", None) or {}).get("backend"):  # its parts run where no hook sees them
+        raise InputError(f"profile times the torch modules; this export runs in {voice.runtime['backend']}: "
+                         f"bench it instead")
     start = time.perf_counter()
     lines, _ = text_to_lines(text, emotion, speaker)
     frontend_first_s = time.perf_counter() - start

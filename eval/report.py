@@ -78,8 +78,8 @@ def main_table(doc: dict) -> list[str]:
     concurrency = next((r["speed"].get("concurrency") for r in doc["runs"] if r["speed"].get("concurrency")), 0)
     lines = [
         f"| run | first audio | full sentence (median / p90) | RTF | throughput ({concurrency} concurrent) "
-        "| peak memory | size | params | MCD | F0 RMSE | PESQ | STOI | DNSMOS | change vs reference |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| peak memory | size | params | MCD | F0 RMSE | PESQ | STOI | DNSMOS | backend | change vs reference |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for run in doc["runs"]:
         s, m, q, z = run["speed"], run["memory"], run["quality"], run["size"]
@@ -91,7 +91,7 @@ def main_table(doc: dict) -> list[str]:
             _mb(m.get("peak_rss_bytes")), _mb(z["disk_bytes"]), _count(z["params"]),
             _num(q.get("mcd_db"), ".2f", " dB"), _num(q.get("f0_rmse_cents"), ".1f", " cents"),
             _num(q.get("pesq_wb"), ".2f"), _num(q.get("stoi"), ".3f"), _num(q.get("dnsmos_p808"), ".2f"),
-            _change(run) + " |",
+            f"{run.get('backend', 'torch')} {run.get('precision', 'fp32')}", _change(run) + " |",
         ]))
     return lines
 

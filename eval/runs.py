@@ -31,9 +31,30 @@ def weight_files(path: Path) -> tuple[str, list[Path]]:
     from compress.models.voice_dir import is_project_checkpoint, latest_checkpoint
 
     if is_project_checkpoint(path):
+        graphs = export_graphs(path)
+        if graphs:  # what a deployment of an export loads: its graphs, not the float tensors
+            return "export", graphs
         names = ("model.safetensors", "model.onnx")
         return "checkpoint", [path / n for n in names if (path / n).is_file()]
     return "kantts", [latest_checkpoint(path / "am" / "ckpt"), latest_checkpoint(path / "voc" / "ckpt")]
+
+
+def export_graphs(path: Path) -> list[Path]:
+    """The ONNX files of an export dir (none for any other voice)."""
+    import json
+
+    from compress.export.runtime import export_mode, is_export_dir
+
+    if not is_export_dir(path):
+        return []
+    mode = export_mode(json.loads((path / "arch.json").read_text(encoding="utf-8")))
+    return [path / file for file in mode["graphs"].values()]
+
+
+def backend(voice) -> tuple[str, str]:
+    """(backend, precision) a run synthesizes with."""
+    runtime = getattr(voice, "runtime", None) or {}
+    return runtime.get("backend", "torch"), runtime.get("precision", "fp32")
 
 
 def run_name(path: Path, taken: set[str]) -> str:

@@ -1,7 +1,8 @@
 """`python -m eval.worker`: one throughput worker process (see eval.workers).
 
 Protocol on stdin/stdout, one line each: the parent sends {"path", "lines", "speaker",
-"emotion"} as JSON; the worker loads the voice with one torch thread, synthesizes every
+"emotion"} as JSON; the worker loads the voice with one intra-op thread (torch, or
+ONNX Runtime for an export dir), synthesizes every
 sentence once (warm-up) and answers `ready`; then for each item index it receives it
 synthesizes that sentence and answers `done`. It exits when stdin closes.
 """
@@ -14,13 +15,9 @@ import sys
 
 def main() -> None:
     request = json.loads(sys.stdin.readline())
-    import torch
+    from compress.backends import open_voice
 
-    torch.set_num_threads(1)
-    from compress import synthesis
-    from compress.loading import load_voice
-
-    voice = load_voice(request["path"])
+    voice, synthesis, _ = open_voice(request["path"], threads=1)
     encoded = [synthesis.encode_lines(voice, item, speaker=request["speaker"], emotion=request["emotion"])
                for item in request["lines"]]
     for item in encoded:

@@ -21,7 +21,9 @@ LAYERS: list[tuple[str, ...]] = [
     ("compress", "compress.errors", "compress.files", "compress.emotions"),  # version, errors, file helpers, tables
     ("compress.recipe",),  # recipe composition (Hydra); reads no model
     ("compress.audio", "compress.audio_io"),  # features and audio files
-    ("compress.models.symbols", "compress.models.voice_dir"),  # torch-free: what the frontend needs
+    ("compress.models.symbols", "compress.models.voice_dir", "compress.utterances"),  # torch-free: what the frontend needs
+    # torch-free: the ONNX Runtime voice of an export dir (the export stage itself is higher up)
+    ("compress.export.config", "compress.export.runtime", "compress.export.driver"),
     ("compress.frontend",),
     ("compress.models",),
     ("compress.manifest",),
@@ -29,7 +31,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("compress.origin",),  # the import record of a KAN-TTS voice
     ("compress.registry",),  # stages by name (built-ins imported by module path, on first use)
     ("compress.loading",),  # any voice: KAN-TTS dirs and stage dirs, modes replayed
-    ("compress.synthesis", "compress.streaming"),
+    ("compress.synthesis", "compress.streaming", "compress.export.bridge"),
+    ("compress.backends",),  # torch or ONNX Runtime, by the voice dir
     ("compress.stage", "compress.kantts_export"),
     ("compress.train",),
     ("compress.demo_voice",),  # builds and trains the demo voice

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from compress.commands.common import VoiceNameOption, VoiceOption, load_voice_for_cli, note
+from compress.commands.common import VoiceNameOption, VoiceOption, note
 from compress.errors import InputError
 
 
@@ -46,19 +46,17 @@ def synth(
     if stream and sample_rate is not None:
         raise InputError("--stream writes at the voice's own rate; drop --sample-rate")
 
-    loaded = load_voice_for_cli(voice, voice_name)
-    from compress import synthesis
-
+    loaded, synthesis, streaming = _open_voice(voice, voice_name)
     if stream:
-        mel_in_array = None if mel_in is None else read_mel(mel_in, loaded.vocoder.arch.input_channels)
+        mel_in_array = None if mel_in is None else read_mel(mel_in, _mel_channels(loaded))
         encoded = None
         if mel_in is None:
             lines = _symbol_lines(text, symbols, symbols_file, loaded, speaker, emotion)
             encoded = synthesis.encode_lines(loaded, lines, speaker=speaker, emotion=emotion)
-        _write_stream(out, mel_out, loaded, encoded, mel_in_array, speed, seed)
+        _write_stream(out, mel_out, loaded, streaming, encoded, mel_in_array, speed, seed)
         return
     if mel_in is not None:
-        mel = read_mel(mel_in, loaded.vocoder.arch.input_channels)
+        mel = read_mel(mel_in, _mel_channels(loaded))
         wav = synthesis.vocode(loaded, mel, seed)
     else:
         lines = _symbol_lines(text, symbols, symbols_file, loaded, speaker, emotion)
@@ -71,21 +69,33 @@ def synth(
     note(f"wrote {out} ({len(wav) / loaded.sample_rate:.2f} s, {rate} Hz)")
 
 
-def _write_stream(out, mel_out, voice, encoded, mel, speed, seed) -> None:
+def _open_voice(voice, voice_name):
+    """(voice, synthesis API, streaming API): an export dir runs in ONNX Runtime without
+    importing torch, any other voice in torch (compress.backends)."""
+    from compress.backends import open_voice
+
+    return open_voice(voice, voice_name)
+
+
+def _mel_channels(voice) -> int:
+    """Mel channels the vocoder takes (an ONNX Runtime voice states them itself)."""
+    return voice.n_mels if hasattr(voice, "sessions") else voice.vocoder.arch.input_channels
+
+
+def _write_stream(out, mel_out, voice, streaming, encoded, mel, speed, seed) -> None:
     """Stream every sub-sentence into the WAV; report when the first audio was ready."""
     import time
 
     import numpy as np
 
     from compress.audio_io import StreamingWavWriter, save_npy
-    from compress.streaming import stream_mel
 
     start, first, mels = time.perf_counter(), None, []
     with StreamingWavWriter(out, voice.sample_rate) as writer:
         if mel is not None:
-            chunks = ((None, wav) for wav in stream_mel(voice, mel, seed))
+            chunks = ((None, wav) for wav in streaming.stream_mel(voice, mel, seed))
         else:
-            chunks = _sentence_chunks(voice, encoded, speed, seed)
+            chunks = _sentence_chunks(voice, streaming, encoded, speed, seed)
         for mel_chunk, wav in chunks:
             first = first if first is not None else time.perf_counter() - start
             writer.write(wav)
@@ -97,18 +107,17 @@ def _write_stream(out, mel_out, voice, encoded, mel, speed, seed) -> None:
          f"first audio after {first * 1000:.0f} ms")
 
 
-def _sentence_chunks(voice, encoded, speed, seed):
+def _sentence_chunks(voice, streaming, encoded, speed, seed):
     """(mel, wav) chunks of every sub-sentence, with the usual silence between them."""
     import numpy as np
 
-    from compress.streaming import stream_with_mel
-    from compress.synthesis import SENTENCE_GAP_S
+    from compress.utterances import SENTENCE_GAP_S
 
     gap = np.zeros(int(round(SENTENCE_GAP_S * voice.sample_rate)), dtype=np.float32)
     for index, symbols in enumerate(encoded):
         if index:
             yield None, gap
-        yield from stream_with_mel(voice, symbols, speed, seed=seed)
+        yield from streaming.stream_with_mel(voice, symbols, speed, seed=seed)
 
 
 def _symbol_lines(text, symbols, symbols_file, voice, speaker, emotion):

@@ -24,7 +24,8 @@ import torch
 from torch import nn
 
 from compress.models import attention
-from compress.models.voice import Voice, load_voice
+from compress.loading import load_voice
+from compress.models.voice import Voice
 from compress.emotions import CALIBRATION_ROTATION
 from compress.prune.recovery import DISTILLATION_TEXT
 from compress.quant import backend

@@ -14,7 +14,8 @@ import sys
 import time
 from collections.abc import Callable
 
-from compress.models.voice import Voice, load_voice
+from compress.loading import load_voice
+from compress.models.voice import Voice
 from compress.quant.config import QatConfig
 from compress.quant.stage import QatStage
 from compress.stage import StageContext

@@ -78,3 +78,12 @@ def test_profile_command_rejects_bad_input(cli, args, message):
     got = cli("profile", "--voice", VOICE, *args)
     assert got.code == 2 and got.stderr.startswith("error: ") and message in got.stderr
     assert "Traceback" not in got.stderr and got.stdout == ""
+
+
+def test_profile_refuses_an_export_whose_parts_no_hook_sees(tiny_voice, tmp_path):
+    from compress.loading import load_voice
+    from tests.export.conftest import export_voice
+
+    exported = load_voice(export_voice(tiny_voice, tmp_path / "export"))
+    with pytest.raises(InputError, match="this export runs in onnxruntime: bench it instead"):
+        profile.profile_sentence(exported, TEXT, exported.tables.speakers[0], repeats=1)

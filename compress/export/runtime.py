@@ -1,0 +1,144 @@
+"""An export dir as a voice for ONNX Runtime: numpy, onnxruntime and the frontend, no torch.
+
+    voice = load_export(DIR)                     # checks every graph's sha256 first
+    result = driver.synthesize(voice, driver.encode_lines(voice, lines))   # as compress.synthesis
+    for mel, wav in driver.stream_with_mel(voice, symbols): ...          # as compress.streaming
+
+What the graphs cannot tell (rates, the frame grouping r, the post-net's look-ahead, the
+symbol tables) comes from the stage dir's arch.json; the graphs' own input shapes give the
+rest (layer widths, LSTM and conv state shapes). Session options are the export's (its mode
+records them): the graph optimization level, intra-op threads for the graphs that run once
+per sentence (0 = every core), one thread for the per-step graphs, whose operations are too
+small to share, and spinning off, so that waiting threads leave a shared CPU to others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+from compress.errors import VoiceLoadError
+from compress.files import read_json
+from compress.export.config import OPTIMIZATION_LEVELS
+from compress.models.symbols import SymbolTables
+
+STAGE = "export"
+BACKEND = "onnxruntime"
+# Graphs run once per token or per decoder step: one intra-op thread.
+STEP_GRAPHS = ("duration_step", "decoder_step", "postnet_lstm")
+_LEVEL = ort.GraphOptimizationLevel
+LEVELS = dict(zip(OPTIMIZATION_LEVELS, (_LEVEL.ORT_DISABLE_ALL, _LEVEL.ORT_ENABLE_BASIC, _LEVEL.ORT_ENABLE_EXTENDED,
+                                        _LEVEL.ORT_ENABLE_ALL)))
+
+
+@dataclass
+class OnnxVoice:
+    """What the driver needs: sessions by graph name and the few numbers graphs do not carry."""
+
+    directory: Path
+    tables: SymbolTables
+    sample_rate: int
+    hop: int
+    n_mels: int
+    r: int
+    max_tokens: int
+    postnet_context: tuple[int, int]  # frames the post-net's FSMN reads behind and ahead
+    causal: bool
+    mode: dict
+    sessions: dict[str, ort.InferenceSession] = field(default_factory=dict)
+
+    @property
+    def backend(self) -> str:
+        return BACKEND
+
+    @property
+    def precision(self) -> str:
+        return self.mode.get("precision", "fp32")
+
+
+def export_mode(arch: dict) -> dict | None:
+    """The export's mode when it is the last one an arch.json document records."""
+    modes = arch.get("modes") or []
+    return modes[-1]["mode"] if modes and modes[-1].get("stage") == STAGE else None
+
+
+def is_export_dir(path: str | Path) -> bool:
+    """A stage dir whose last stage is an export (read from arch.json alone)."""
+    arch_path = Path(path) / "arch.json"
+    if not arch_path.is_file():
+        return False
+    try:
+        return export_mode(json.loads(arch_path.read_text(encoding="utf-8"))) is not None
+    except (ValueError, UnicodeDecodeError, AttributeError, TypeError):
+        return False
+
+
+def session_options(settings: dict, step: bool) -> ort.SessionOptions:
+    options = ort.SessionOptions()
+    options.graph_optimization_level = LEVELS[settings.get("optimization", "all")]
+    threads = int(settings.get("threads", 0)) or (os.cpu_count() or 1)
+    options.intra_op_num_threads = 1 if step else threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    spin = "1" if settings.get("spinning", False) else "0"
+    options.add_session_config_entry("session.intra_op.allow_spinning", spin)
+    options.add_session_config_entry("session.inter_op.allow_spinning", spin)
+    return options
+
+
+def _checked_graph(directory: Path, name: str, digests: dict) -> bytes:
+    path = directory / name
+    if not path.is_file():
+        raise VoiceLoadError(f"missing {path}")
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != digests.get(name):
+        raise VoiceLoadError(f"{path} does not match the sha256 its manifest records; the file was modified")
+    return data
+
+
+def _postnet_context(fsmn: dict) -> tuple[int, int]:
+    """As streaming.PostnetStream sums MemoryBlock.left / .right over the layers."""
+    size, shift, layers = fsmn["filter_size"], fsmn["shift"], len(fsmn["d_inner"])
+    left = int(round((size - 1) / 2)) + max(shift, 0)
+    right = int((size - 1) / 2) - max(shift, 0)
+    return left * layers, max(right, 0) * layers
+
+
+def load_export(path: str | Path, settings: dict | None = None) -> OnnxVoice:
+    """Open an export dir; `settings` overrides the session settings its mode records."""
+    directory = Path(path)
+    arch = read_json(directory / "arch.json")
+    mode = export_mode(arch)
+    if mode is None:
+        raise VoiceLoadError(f"{directory} is not an export dir (its last stage is not an export)")
+    digests = read_json(directory / "manifest.json")["history"][-1].get("files", {})
+    am, audio = arch["sambert"], arch["audio"]
+    voice = OnnxVoice(
+        directory=directory, tables=SymbolTables.build(arch["speakers"], am["tables"]),
+        sample_rate=int(audio["sampling_rate"]), hop=int(audio["hop_length"]), n_mels=int(am["num_mels"]),
+        r=int(am["outputs_per_step"]), max_tokens=int(am["max_len"]),
+        postnet_context=_postnet_context(am["postnet_fsmn"]), causal=bool(arch["hifigan"]["causal"]), mode=mode)
+    chosen = {**mode.get("session", {}), **(settings or {})}
+    if chosen.get("optimization", "all") not in LEVELS:
+        raise VoiceLoadError(f"unknown graph optimization level {chosen['optimization']!r}; use {', '.join(LEVELS)}")
+    for name, file in mode["graphs"].items():
+        voice.sessions[name] = ort.InferenceSession(
+            _checked_graph(directory, file, digests), session_options(chosen, name in STEP_GRAPHS),
+            providers=["CPUExecutionProvider"])
+    return voice
+
+
+def input_shapes(session: ort.InferenceSession) -> dict[str, list]:
+    return {i.name: i.shape for i in session.get_inputs()}
+
+
+def zeros_for(session: ort.InferenceSession, names: list[str]) -> list[np.ndarray]:
+    """Zero tensors of the static shapes a graph declares for `names` (its state inputs)."""
+    shapes = input_shapes(session)
+    return [np.zeros(shapes[name], dtype=np.float32) for name in names]
