@@ -1,9 +1,10 @@
 """What the server needs of a voice, whatever runs it: a description for the voice list, text
 turned into sentences, and each sentence as a stream of float32 audio chunks.
 
-`open_backend` tries each runtime in BACKENDS in turn. Today there is one, PyTorch, for
-KAN-TTS dirs, `voices/` roots and stage dirs; an ONNX Runtime backend for export dirs goes in
-the same list once the export exists.
+`open_backend` tries each runtime in BACKENDS in turn. Today there is one, for KAN-TTS
+dirs, `voices/` roots, stage dirs and export dirs (loaded through compress.loading, whose
+restored export mode runs synthesis on the ONNX Runtime graphs). A torch-free server process
+for export dirs (compress.backends) would go in the same list.
 """
 
 from __future__ import annotations
@@ -46,9 +47,9 @@ def check_style(emotions: dict[str, list[str]], speaker: str, emotion: str) -> s
 
 
 class TorchBackend:
-    """A voice on PyTorch: streamed through the causal vocoder when it has one."""
-
-    kind = "torch"
+    """A voice loaded by compress.loading: on PyTorch, or on ONNX Runtime for an export dir
+    (its restored mode hands synthesis to the ORT graphs); streamed through the causal
+    vocoder when it has one."""
 
     def __init__(self, name: str, path: Path):
         import torch
@@ -65,7 +66,8 @@ class TorchBackend:
         dtypes = sorted({str(t.dtype).removeprefix("torch.") for t in tensors.values() if t.is_floating_point()})
         self.size = {"parameters": self.voice.parameter_count(),
                      "bytes": sum(t.numel() * t.element_size() for t in tensors.values()),
-                     "precision": "/".join(dtypes)}
+                     "precision": self.voice.runtime.get("precision") or "/".join(dtypes)}
+        self.kind = self.voice.runtime.get("backend", "torch")  # what the voice list says runs it
         self._torch = torch
 
     @staticmethod
@@ -119,4 +121,4 @@ def open_backend(name: str, path: str | Path) -> Backend:
         if backend.accepts(path):
             return backend(name, path)
     raise VoiceLoadError(f"{path} is not a voice this server can run (a KAN-TTS dir, a voices/ root or a "
-                         f"stage dir; ONNX export dirs need the export backend, which does not exist yet)")
+                         f"stage dir or an export dir)")
