@@ -19,7 +19,7 @@ import numpy as np
 import compress
 from compress.errors import InputError
 from compress.synthesis import uniform_durations
-from eval import dnsmos, inputs, macs, memory, prosody, quality, render, speed, workers
+from eval import dnsmos, inputs, macs, memory, precision, prosody, quality, render, speed, workers
 from eval.config import BenchConfig
 from eval.features import at_analysis_rate
 from eval.runs import Run, backend, load_runs
@@ -116,6 +116,7 @@ def _new_record(run: Run, is_reference: bool) -> dict:
         "backend": backend(run.voice)[0], "precision": backend(run.voice)[1],
         "size": {"params": run.voice.parameter_count(), "disk_bytes": run.disk_bytes,
                  "weight_bytes": run.weight_bytes(), "files": [str(f) for f in run.weight_files]},
+        "layers": precision.layer_rows(run.voice),
         "speed": {}, "memory": {}, "quality": {}, "durations": {}, "prosody": {},
         "stability": None, "sentences": [],
     }
@@ -177,6 +178,7 @@ def _sentence_row(free, aligned, pair, score) -> dict:
         "audio_s": free.seconds, "aligned_audio_s": aligned.seconds,
         "mcd_db": pair.mcd_sum / pair.frames if pair.frames else None,
         "pesq_wb": pair.pesq_wb, "stoi": pair.stoi,
+        "lsd_hf_db": pair.lsd_hf_sum / pair.lsd_hf_frames if pair.lsd_hf_frames else None,
         "dnsmos_p808": score["p808"] if score else None,
     }
 

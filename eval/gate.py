@@ -35,7 +35,7 @@ METRICS = (
     "memory.peak_rss_bytes", "memory.peak_rss_ratio", "memory.peak_gpu_bytes", "memory.macs_per_audio_s",
     "memory.macs_ratio",
     "quality.mcd_db", "quality.f0_rmse_cents", "quality.vuv_error", "quality.pesq_wb", "quality.stoi",
-    "quality.dnsmos_p808", "quality.dnsmos_ovrl", "quality.dnsmos_sig", "quality.dnsmos_bak",
+    "quality.lsd_hf_db", "quality.dnsmos_p808", "quality.dnsmos_ovrl", "quality.dnsmos_sig", "quality.dnsmos_bak",
     "quality.dnsmos_p808_delta",
     "durations.mean_abs_error_frames", "durations.exact_fraction", "durations.total_ratio",
     "prosody.f0_median_hz", "prosody.syllables_per_s",

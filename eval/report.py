@@ -11,7 +11,7 @@ from pathlib import Path
 
 from compress.audio_io import wav_bytes
 from compress.files import atomic_directory
-from eval import plots
+from eval import plots, precision
 from eval.bench import BenchResult
 
 
@@ -99,8 +99,8 @@ def main_table(doc: dict) -> list[str]:
 def detail_table(doc: dict) -> list[str]:
     lines = [
         "| run | voicing error | duration drift | length vs reference | MACs per audio second (AM + vocoder) "
-        "| median F0 | speaking rate | DNSMOS OVRL / SIG / BAK |",
-        "|---|---|---|---|---|---|---|---|",
+        "| median F0 | speaking rate | DNSMOS OVRL / SIG / BAK | LSD above 4 kHz |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for run in doc["runs"]:
         q, d, m, p = run["quality"], run["durations"], run["memory"], run["prosody"]
@@ -112,9 +112,28 @@ def detail_table(doc: dict) -> list[str]:
             _num(d.get("mean_abs_error_frames"), ".2f", " frames/token"), _num(d.get("total_ratio"), ".3f", "×"),
             macs, _num(p.get("f0_median_hz"), ".1f", " Hz"), _num(p.get("syllables_per_s"), ".2f", " syll/s"),
             f"{_num(q.get('dnsmos_ovrl'), '.2f')} / {_num(q.get('dnsmos_sig'), '.2f')} / "
-            f"{_num(q.get('dnsmos_bak'), '.2f')} |",
+            f"{_num(q.get('dnsmos_bak'), '.2f')}", _num(q.get("lsd_hf_db"), ".2f", " dB") + " |",
         ]))
     return lines
+
+
+def precision_section(doc: dict) -> list[str]:
+    """Layers per precision for every run, then the per-layer table (folded)."""
+    runs = doc["runs"]
+    if not any(r.get("layers") for r in runs):
+        return []
+    lines = ["", "## Precision", "", "| run | layers per precision | islands |", "|---|---|---|"]
+    for run in runs:
+        rows = run.get("layers")
+        spread = ", ".join(f"{k} {v}" for k, v in precision.counts(rows).items()) if rows else \
+            f"all {run.get('precision', 'fp32')}"
+        islands = ", ".join(r["name"] for r in rows or [] if r["precision"] == precision.ISLAND) or "—"
+        lines.append(f"| {run['name']} | {spread} | {islands} |")
+    names, cells = precision.side_by_side(runs)
+    lines += ["", "<details><summary>Per-layer precision</summary>", "",
+              "| layer | " + " | ".join(r["name"] for r in runs) + " |", "|---|" + "---|" * len(runs)]
+    lines += [f"| {name} | " + " | ".join(row) + " |" for name, row in zip(names, cells)]
+    return lines + ["", "</details>"]
 
 
 def emotion_table(doc: dict) -> list[str]:
@@ -183,7 +202,7 @@ def markdown(doc: dict, figures: list[str]) -> str:
         "each run with the reference on the reference's phone durations; DNSMOS is P.808 of the run's own "
         "free-running output. Definitions: eval/README.md.", "",
         "## Details", "", *detail_table(doc),
-        *emotion_table(doc), *stability_table(doc), *gate_section(doc),
+        *emotion_table(doc), *precision_section(doc), *stability_table(doc), *gate_section(doc),
     ]
     if figures:
         lines += ["", "## Plots", ""] + [f"![{Path(f).stem}]({f})" for f in figures]

@@ -68,3 +68,14 @@ def test_bad_recipe_keys_are_one_line_errors(cli, tmp_path, args, message):
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error:") and re.search(message, lines[0]), res.stderr
     assert not (tmp_path / "q").exists()
+
+
+def test_the_loaded_stage_gives_the_bench_its_precision_rows(qat_dir):
+    from eval import precision
+
+    rows = precision.layer_rows(load_voice(qat_dir))
+    manifest = json.loads((qat_dir / "manifest.json").read_text())
+    recorded = {row["name"]: row["precision"] for row in manifest["history"][-1]["changes"]}
+    assert {row["name"]: row["precision"] for row in rows} == recorded
+    assert precision.counts(rows)["int8"] > 0 and precision.counts(rows)[precision.ISLAND] > 0
+    assert precision.layer_rows(load_voice(VOICE)) is None

@@ -88,3 +88,35 @@ def test_resampling_to_16k():
     x = np.zeros(24000, dtype=np.float32)
     y = features.at_analysis_rate(x, 24000)
     assert y.dtype == np.float64 and len(y) == 16000
+
+
+def test_lsd_above_4khz_is_zero_for_identical_audio():
+    ref = voiced()
+    total, frames = quality.lsd_high(ref, ref.copy())
+    assert frames > 100 and total == 0.0
+
+
+def test_lsd_above_4khz_reads_a_gain_in_db():
+    # doubling the amplitude raises every bin's power by 10 log10(4) = 6.02 dB
+    ref = voiced()
+    total, frames = quality.lsd_high(ref, 2.0 * ref)
+    assert total / frames == pytest.approx(10 * np.log10(4.0), abs=0.01)
+
+
+def test_lsd_above_4khz_ignores_a_change_below_4khz():
+    ref = voiced()
+    t = np.arange(len(ref)) / RATE
+    low = ref + 0.05 * np.sin(2 * np.pi * 500.0 * t)
+    high = ref + 0.05 * np.sin(2 * np.pi * 6000.0 * t)
+    low_lsd = quality.summarize([quality.compare(ref, low, with_pesq=False, with_stoi=False)])["lsd_hf_db"]
+    high_lsd = quality.summarize([quality.compare(ref, high, with_pesq=False, with_stoi=False)])["lsd_hf_db"]
+    assert low_lsd < 0.1 < 3.0 < high_lsd
+
+
+def test_lsd_above_4khz_skips_quiet_frames():
+    # a second of digital silence after the speech (125 frames) adds only the frames that
+    # straddle the boundary
+    ref = voiced()
+    padded = np.concatenate([ref, np.zeros(RATE)])
+    added = quality.lsd_high(padded, padded)[1] - quality.lsd_high(ref, ref)[1]
+    assert 0 <= added <= quality.LSD_FFT // quality.LSD_HOP
