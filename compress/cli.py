@@ -17,8 +17,8 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import typer  # noqa: E402
 
 from compress.commands import (  # noqa: E402
-    bench, demo_voice, eval_voice, export, frontend, profile, prune, qat, samples, sensitivity, serve,
-    stages, synth,
+    bench, demo_voice, eval_voice, export, frontend, pipeline, profile, prune, qat, samples, sensitivity,
+    serve, stages, synth,
 )
 from compress.errors import CompressError
 
@@ -45,6 +45,7 @@ prune.register(app)
 qat.register(app)
 export.register(app)
 bench.register(app)
+pipeline.register(app)
 eval_voice.register(app)
 profile.register(app)
 serve.register(app)

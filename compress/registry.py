@@ -4,6 +4,10 @@ Commands and the pipeline look stages up here and never import a stage class to 
 built-in stages are named by module path and imported on first use, so that `--help` and the
 frontend do not pay for torch; tests (and plugins) add stages with `register`.
 
+Two kinds of step: a voice stage (prune, qat, export) reads one voice and writes a stage dir
+that is a voice; an analysis (sensitivity, bench) reads voices and writes a report dir. The
+pipeline runs both kinds from the same entries and never branches on a step's name.
+
 A stage's config serializes as {"type": name, "version": N, "values": {...}} and loads back
 through the recipe checker, so a stored config is validated exactly like a typed one.
 """
@@ -22,6 +26,11 @@ BUILTIN = {
     "qat": "compress.quant.stage",
     "export": "compress.export.stage",
 }
+# Built-in analyses: name -> module whose ANALYSIS is the AnalysisEntry.
+BUILTIN_ANALYSES = {
+    "sensitivity": "sensitivity.step",
+    "bench": "eval.step",
+}
 
 
 class UnknownStageError(CompressError):
@@ -37,7 +46,23 @@ class StageEntry:
     version: int = 1  # of the config's JSON form
 
 
+@dataclass(frozen=True)
+class AnalysisEntry:
+    """A step that writes a report instead of a voice.
+
+    run(voices, out_dir, recipe, overrides, progress) -> one-line summary; `voices` are the
+    chain so far (the input voice first, then every stage dir), and `out_dir` must not exist:
+    the analysis writes it atomically."""
+
+    name: str
+    config_class: type
+    group: str
+    run: object
+    reads: str = "first"  # "first": the input voice only; "all": the whole chain
+
+
 _REGISTERED: dict[str, StageEntry] = {}
+_ANALYSES: dict[str, AnalysisEntry] = {}
 
 
 def register(entry: StageEntry) -> StageEntry:
@@ -60,6 +85,18 @@ def get(name: str) -> StageEntry:
     if name not in _REGISTERED:
         raise UnknownStageError(f"unknown stage {name!r}; registered: {', '.join(names())}")
     return _REGISTERED[name]
+
+
+def analysis_names() -> list[str]:
+    return sorted(set(BUILTIN_ANALYSES) | set(_ANALYSES))
+
+
+def get_analysis(name: str) -> AnalysisEntry:
+    if name not in _ANALYSES and name in BUILTIN_ANALYSES:
+        _ANALYSES[name] = importlib.import_module(BUILTIN_ANALYSES[name]).ANALYSIS
+    if name not in _ANALYSES:
+        raise UnknownStageError(f"unknown analysis {name!r}; registered: {', '.join(analysis_names())}")
+    return _ANALYSES[name]
 
 
 def config_to_json(entry: StageEntry, config) -> dict:

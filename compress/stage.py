@@ -78,6 +78,11 @@ class Stage:
     def apply(self, voice: Voice, config, ctx: StageContext) -> StageResult:
         raise NotImplementedError
 
+    def refusal(self, voice: Voice, config) -> str | None:
+        """Why this stage does not apply to `voice` (None: it does). A pipeline skips a
+        refused stage with this reason; the stage's command raises it as an error."""
+        return None
+
     def restore(self, voice: Voice, mode: dict, stage_dir: Path) -> Voice:
         raise VoiceLoadError(f"stage {self.name!r} recorded a mode it cannot restore")
 

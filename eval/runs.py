@@ -51,9 +51,16 @@ def export_graphs(path: Path) -> list[Path]:
     return [path / file for file in mode["graphs"].values()]
 
 
+FAKE_INT8 = "int8 fake-quant"  # a qat stage in torch: INT8 numbers computed in float
+
+
 def backend(voice) -> tuple[str, str]:
     """(backend, precision) a run synthesizes with."""
+    from eval.precision import layer_rows
+
     runtime = getattr(voice, "runtime", None) or {}
+    if not runtime and any(row["precision"] == "int8" for row in layer_rows(voice) or []):
+        return "torch", FAKE_INT8
     return runtime.get("backend", "torch"), runtime.get("precision", "fp32")
 
 

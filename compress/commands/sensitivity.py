@@ -51,18 +51,11 @@ def sensitivity(
 
 
 def _run(voice, lines, symbols, config, recipe, overrides, out: Path) -> None:
-    from sensitivity import calibration as cal
-    from sensitivity.analysis import analyze
-    from sensitivity.report import build_report, write_report
-
-    build_set = cal.from_symbols if symbols else cal.from_text
-    calibration = build_set(voice, lines, config.sentences, config.speakers, config.emotions)
     from compress.commands.progress import progress_bars
+    from sensitivity.step import analyse_into
 
     with progress_bars() as progress:
-        analysis = analyze(voice, calibration, config, progress)
-    report = build_report(analysis, voice, recipe, overrides)
-    write_report(out, analysis, report, plots=config.plots)
+        report = analyse_into(out, voice, lines, symbols, config, recipe, overrides, progress)
     _print_summary(report, out)
 
 

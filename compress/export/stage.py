@@ -65,6 +65,13 @@ def check_exportable(voice: Voice, config: ExportConfig) -> None:
 class ExportStage(Stage):
     name = "export"
 
+    def refusal(self, voice: Voice, config: ExportConfig) -> str | None:
+        try:
+            check_exportable(voice, config)
+        except ExportError as err:
+            return str(err)
+        return None
+
     def apply(self, voice: Voice, config: ExportConfig, ctx: StageContext) -> StageResult:
         check_exportable(voice, config)
         started = time.perf_counter()

@@ -79,3 +79,10 @@ def test_the_loaded_stage_gives_the_bench_its_precision_rows(qat_dir):
     assert {row["name"]: row["precision"] for row in rows} == recorded
     assert precision.counts(rows)["int8"] > 0 and precision.counts(rows)[precision.ISLAND] > 0
     assert precision.layer_rows(load_voice(VOICE)) is None
+
+
+def test_the_bench_names_a_qat_stage_fake_quantized(qat_dir):
+    from eval.runs import FAKE_INT8, backend
+
+    assert backend(load_voice(qat_dir)) == ("torch", FAKE_INT8)
+    assert backend(load_voice(VOICE)) == ("torch", "fp32")
