@@ -9,13 +9,15 @@ accepted keys, and the dataclass's own `__post_init__` checks the values.
 from __future__ import annotations
 
 import dataclasses
+import importlib.resources
 import types
 import typing
 from pathlib import Path
 
 from compress.errors import CompressError, InputError
 
-RECIPES_DIR = Path(__file__).resolve().parent.parent / "recipes"
+# Package data (so that a wheel carries them); `recipes/` at the repository root links here.
+RECIPES_DIR = Path(str(importlib.resources.files("compress") / "recipes"))
 
 
 class RecipeError(CompressError):
