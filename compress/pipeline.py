@@ -12,6 +12,10 @@ one recorded, with its dir intact, is reused; the first step whose key changed r
 so does every step after it. Every dir is written atomically by its step (a killed run
 leaves only a hidden temp dir, removed at the next start), so an interrupted run continues
 at the step it stopped in.
+
+Under torchrun (`pipeline --nproc N`) every rank walks the same steps: the stages train on
+their share of each batch, rank 0 alone writes (stage dirs, analyses, run.json), and the ranks
+wait for each other after every step.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import compress
 from compress import registry
 from compress.errors import CompressError, InputError
 from compress.files import atomic_write_bytes
+from compress.train import distributed
 
 RUN_FILE = "run.json"
 SCHEMA = "sambert-compress/run"
@@ -143,9 +148,12 @@ class Pipeline:
         if from_step is not None and from_step not in [s.name for s in steps]:
             raise InputError(f"--from-stage {from_step!r} is not a step of this recipe: "
                              f"{', '.join(s.name for s in steps)}")
-        self.out.mkdir(parents=True, exist_ok=True)
-        _remove_stale_temps(self.out)
+        if distributed.is_writer():
+            self.out.mkdir(parents=True, exist_ok=True)
+            _remove_stale_temps(self.out)
+        distributed.barrier()
         recorded = {r["name"]: r for r in _read_run(self.out).get("steps", [])}
+        distributed.barrier()  # every rank has read the old run.json before it is rewritten
         self.document = self._new_document()
         self._save()  # marks the dir as a run dir before the first step
         chain, input_key, stale = [self.voice], self.document["voice_sha256"], False
@@ -174,8 +182,9 @@ class Pipeline:
         return self.document
 
     def _run_step(self, step: Step, chain: list[Path], target: Path, key: str, input_key: str) -> dict:
-        if target.exists():
+        if target.exists() and distributed.is_writer():
             shutil.rmtree(target)
+        distributed.barrier()
         record = {"name": step.name, "kind": step.kind, "dir": step.dir_name, "key": key, "input_key": input_key,
                   "config": step.config_json(), "tool_version": compress.__version__, "status": "running",
                   "reason": None, "summary": None, "sha256": None, "seconds": None}
@@ -184,10 +193,13 @@ class Pipeline:
         try:
             if step.kind == "stage":
                 record.update(self._run_stage(step, chain[-1], target))
-            else:
+            elif distributed.is_writer():  # an analysis trains nothing: rank 0 runs it alone
                 reads = chain if step.entry.reads == "all" else chain[:1]
                 record.update(status="done", summary=step.entry.run(reads, target, self.recipe, self.overrides,
                                                                     self.progress))
+            else:
+                record.update(status="done")
+            distributed.barrier()
         except BaseException as err:
             record.update(status="failed", reason=f"{type(err).__name__}: {err}".splitlines()[0])
             record["seconds"] = round(time.perf_counter() - started, 1)
@@ -211,8 +223,8 @@ class Pipeline:
         if refusal:
             return {"status": "skipped", "reason": refusal}
         ctx = StageContext(recipe=self.recipe, overrides=self.overrides, seed=getattr(step.config, "seed", 0),
-                           progress=self.progress)
-        run_stage(step.entry, voice, step.config, ctx, target)
+                           progress=self.progress if distributed.is_writer() else None)
+        run_stage(step.entry, voice, step.config, ctx, target, save=distributed.is_writer())
         return {"status": "done", "summary": f"{step.name} of {parent}"}
 
     def _new_document(self) -> dict:
@@ -222,6 +234,8 @@ class Pipeline:
                 "overrides": list(self.overrides), "status": "running", "steps": []}
 
     def _save(self) -> None:
+        if not distributed.is_writer():
+            return
         self.document["updated"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
         text = json.dumps(self.document, indent=2, ensure_ascii=False, default=str) + "\n"
         atomic_write_bytes(self.out / RUN_FILE, text.encode("utf-8"))

@@ -121,7 +121,10 @@ def changed_tensors(before: dict[str, torch.Tensor], after: dict[str, torch.Tens
             if k not in after or after[k].shape != v.shape or after[k].dtype != v.dtype or not torch.equal(after[k], v)}
 
 
-def run_stage(entry: StageEntry, voice: Voice, config, ctx: StageContext, out_dir: Path) -> tuple[Path, Voice]:
+def run_stage(entry: StageEntry, voice: Voice, config, ctx: StageContext, out_dir: Path,
+              save: bool = True) -> tuple[Path, Voice]:
+    """Apply the stage and write its dir (`save` False: compute only, as the ranks of a
+    distributed run other than the writer do)."""
     out_dir = check_new_directory(out_dir)
     parent_tensors = voice_tensors(voice)
     input_sha = sha256(serialize(parent_tensors))
@@ -148,6 +151,8 @@ def run_stage(entry: StageEntry, voice: Voice, config, ctx: StageContext, out_di
         "totals": totals(parent_tensors, new_tensors), "metrics": result.record.metrics,
         "files": {name: sha256(data) for name, data in sorted(files.items())}, **environment()})
     new_voice.source = Path(out_dir)
+    if not save:
+        return Path(out_dir), new_voice
     return save_checkpoint(new_voice, out_dir, history, files), new_voice
 
 

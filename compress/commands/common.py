@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -20,8 +21,10 @@ VoiceNameOption = Annotated[
 
 
 def note(message: str) -> None:
-    """Human-facing remarks go to stderr so stdout stays machine-readable."""
-    print(message, file=sys.stderr)
+    """Human-facing remarks go to stderr so stdout stays machine-readable (under torchrun,
+    from rank 0 only)."""
+    if os.environ.get("RANK", "0") == "0":
+        print(message, file=sys.stderr)
 
 
 def load_voice_for_cli(voice: Optional[Path], name: Optional[str]):

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -20,6 +23,9 @@ def pipeline(
     voice_name: VoiceNameOption = None,
     from_stage: Annotated[Optional[str], typer.Option(
         "--from-stage", help="Rerun from this step (a step name of the recipe), reusing the ones before.")] = None,
+    nproc: Annotated[int, typer.Option(
+        "--nproc", help="Processes for the fine-tuning (torchrun, DistributedDataParallel: gloo on CPU, "
+                        "NCCL on GPU); 1: this process.")] = 1,
 ) -> None:
     """Sensitivity, prune, qat, export and bench from one recipe; unchanged steps are reused."""
     from compress.commands.progress import progress_bars
@@ -28,6 +34,8 @@ def pipeline(
     from compress.errors import InputError
     from compress.recipe import RecipeError, build, compose, overrides_only
 
+    if nproc < 1:
+        raise InputError(f"--nproc must be at least 1, got {nproc}")
     given = overrides_only(overrides, "pipeline=quick or prune.target_params=0.6")
     recipe = compose(given)
     config = build(PipelineConfig, recipe.get("pipeline"), "pipeline")
@@ -37,11 +45,27 @@ def pipeline(
     steps = plan(config, recipe)
     if Path(out).exists() and not Path(out).is_dir():
         raise InputError(f"--out {out} is a file; the run dir is a folder")
+    if nproc > 1 and "WORLD_SIZE" not in os.environ:
+        raise typer.Exit(_launch(nproc))
+    from compress.train import distributed
+
     run = Pipeline(resolve_voice_dir(voice, voice_name), Path(out), recipe, given, say=note)
-    with progress_bars() as progress:
+    with distributed.launched(), progress_bars() as progress:
         run.progress = progress
         document = run.run(steps, from_stage)
-    _summary(document, Path(out))
+    if distributed.is_writer():
+        _summary(document, Path(out))
+
+
+def _launch(nproc: int) -> int:
+    """This command again under torchrun with `nproc` processes on this machine (for several
+    machines, call torchrun yourself: `torchrun --nnodes ... -m compress.cli pipeline ...`)."""
+    args = _without_nproc(sys.argv[1:])
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}",
+               "-m", "compress.cli", *args]
+    note(f"launching {nproc} processes: torchrun --standalone --nproc_per_node={nproc} -m compress.cli "
+         + " ".join(args))
+    return subprocess.call(command)
 
 
 def _summary(document: dict, out: Path) -> None:
@@ -54,6 +78,18 @@ def _summary(document: dict, out: Path) -> None:
     if any(s["name"] == "bench" and s["status"] == "done" for s in document["steps"]) and bench.is_file():
         print("\n".join(main_table(json.loads(bench.read_text(encoding="utf-8")))))
     note(f"wrote {out / 'run.json'}")
+
+
+def _without_nproc(argv: list[str]) -> list[str]:
+    kept, skip = [], False
+    for arg in argv:
+        if skip or arg.startswith("--nproc="):
+            skip = False
+            continue
+        skip = arg == "--nproc"
+        if not skip:
+            kept.append(arg)
+    return kept
 
 
 def register(app: typer.Typer) -> None:

@@ -24,6 +24,7 @@ from compress.models.nsf import vocoder_input
 from compress.models.symbols import EncodedSymbols
 from compress.models.voice import Voice
 from compress.synthesis import vocode
+from compress.train import distributed
 from compress.train.hifigan_trainer import VocoderTrainConfig, train_vocoder
 from compress.train.sambert_trainer import SambertTrainConfig, TrainLog, train_sambert
 from compress.train.teacher import teacher_items
@@ -96,7 +97,7 @@ def recover(student: Voice, teacher: Voice, sentences: list[EncodedSymbols], con
         logs["acoustic"] = train_sambert(student.am, items, am_config,
                                          lambda step, row: progress and progress("acoustic", step, row))
     if "vocoder" in trained:
-        pairs = [vocoder_pair(teacher, item["mel"]) for item in items]
+        pairs = distributed.gather_shared(lambda item: vocoder_pair(teacher, item["mel"]), items)
         voc_config = VocoderTrainConfig(steps=config.voc_steps, batch_size=config.vocoder_batch, lr=config.vocoder_lr,
                                         seed=seed, log_every=max(1, config.voc_steps // 20))
         logs["vocoder"] = train_vocoder(student.vocoder, pairs, mel_fn, voc_config,

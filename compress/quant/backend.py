@@ -25,6 +25,7 @@ with warnings.catch_warnings():  # the library scripts helpers with the deprecat
     from pytorch_quantization.tensor_quant import QuantDescriptor
 
 from compress.quant.ema import EmaState
+from compress.train import distributed
 
 BITS = 8
 BOUND = 127  # scale = amax / BOUND
@@ -61,7 +62,9 @@ class EmaCalibrator(_Calibrator):
         self._owner = target  # read at each batch: .to() or load_state_dict may replace its buffer
 
     def collect(self, x: torch.Tensor) -> None:
-        self.state.update(batch_statistic(x, self.percentile))
+        # under torchrun the ranks average their shares' statistics, so that every rank
+        # tracks the same range (a mean of per-share percentiles, near the global batch's)
+        self.state.update(distributed.agree(batch_statistic(x, self.percentile), "mean"))
         self._owner._amax.fill_(self.state.value)
 
     def compute_amax(self) -> torch.Tensor | None:
@@ -81,7 +84,7 @@ class MaxCalibrator(_Calibrator):
         self._owner = owner
 
     def collect(self, x: torch.Tensor) -> None:
-        batch = float(x.detach().abs().max())
+        batch = distributed.agree(float(x.detach().abs().max()), "max")
         self._max = batch if self._max is None else max(self._max, batch)
         self._owner._amax.fill_(self._max)
 

@@ -55,10 +55,16 @@ def _pad(arrays: list[np.ndarray], length: int) -> np.ndarray:
     return out
 
 
-def collate(items: list[dict], r: int) -> SambertBatch:
-    t = max(len(i["ling"]) for i in items)
+def padded_lengths(items: list[dict], r: int) -> tuple[int, int]:
+    """(tokens, mel frames rounded up to a multiple of r) that a batch of `items` pads to."""
     frames = max(i["mel"].shape[0] for i in items)
-    frames += (-frames) % r
+    return max(len(i["ling"]) for i in items), frames + (-frames) % r
+
+
+def collate(items: list[dict], r: int, pad_to: tuple[int, int] | None = None) -> SambertBatch:
+    """A padded batch; `pad_to` (tokens, frames) pads further, as the whole global batch
+    would be (a rank's share then computes exactly what its items compute in the whole)."""
+    t, frames = pad_to or padded_lengths(items, r)
 
     def stack(key, length):
         return torch.from_numpy(_pad([np.asarray(i[key]) for i in items], length))

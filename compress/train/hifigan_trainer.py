@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from compress.models.hifigan import Generator, apply_weight_norm, remove_weight_norm
+from compress.train import distributed
 from compress.train.resume import Resumable
 from compress.train.sambert_trainer import TrainLog
 from compress.train.spectral_losses import mel_l1, stft_loss
@@ -87,12 +88,17 @@ def train_vocoder(generator: Generator, items: list[dict], mel_fn: Callable[[tor
     """Train in place (weight norm applied during training, folded afterwards). With
     `resume`, a checkpoint (of the weight-normed form) is kept there and a run that stopped
     continues from it."""
+    if distributed.world() > 1:
+        if discriminator is not None:
+            raise ValueError("adversarial vocoder training does not run under torchrun; use one process")
+        distributed.check_divisible(config.batch_size, "the vocoder batch")
     rng = random.Random(config.seed)
     torch.manual_seed(config.seed)
     hop = generator.arch.hop
     skip = config.context_frames * hop
     apply_weight_norm(generator)
     generator.train()
+    net = distributed.wrap(generator)
     opt_g = torch.optim.AdamW(generator.parameters(), config.lr, betas=(0.8, 0.99))
     opt_d = None
     if discriminator is not None:
@@ -107,8 +113,10 @@ def train_vocoder(generator: Generator, items: list[dict], mel_fn: Callable[[tor
                 for opt in filter(None, (opt_g, opt_d)):
                     for group in opt.param_groups:
                         group["lr"] *= 0.5
-            mel, wav = sample_segments(items, config, hop, rng)
-            pred = generator(mel)[:, 0, skip:]
+            # every rank draws the same global batch and keeps its share of it
+            mel, wav = (part[distributed.rank()::distributed.world()]
+                        for part in sample_segments(items, config, hop, rng))
+            pred = net(mel)[:, 0, skip:]
             losses = generator_losses(pred, wav, mel_fn, config)
             adversarial = discriminator is not None and 0 <= config.adversarial_from <= step
             if adversarial:
@@ -125,12 +133,12 @@ def train_vocoder(generator: Generator, items: list[dict], mel_fn: Callable[[tor
                 losses["disc"] = d_loss
             if step % config.log_every == 0 or step == config.steps:
                 row = {"step": step, "seconds": round(time.perf_counter() - start, 1),
-                       "total": round(float(total.detach()), 5),
-                       **{k: round(float(v.detach()), 5) for k, v in losses.items()}}
+                       "total": round(float(distributed.global_mean(total)), 5),
+                       **{k: round(float(distributed.global_mean(v)), 5) for k, v in losses.items()}}
                 log.rows.append(row)
                 if progress:
                     progress(step, row)
-            if resume and resume.due(step, config.steps):
+            if resume and resume.due(step, config.steps) and distributed.is_writer():
                 resume.save(step, {k: v.state_dict() for k, v in parts.items() if v is not None},
                             rng, log.rows, time.perf_counter() - start)
     finally:

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 import torch
 
 from compress.models.sambert import Sambert
-from compress.train.batching import SambertBatch, collate, length_batches
+from compress.train import distributed
+from compress.train.batching import SambertBatch, collate, length_batches, padded_lengths
 from compress.train.resume import Resumable
 
 
@@ -51,26 +52,40 @@ class TrainLog:
     seconds: float = 0.0
 
 
-def masked_mae(pred: torch.Tensor, target: torch.Tensor, pad_mask: torch.Tensor) -> torch.Tensor:
-    """Mean absolute error over the positions where pad_mask (B, T) is False."""
+def _valid(pred: torch.Tensor, pad_mask: torch.Tensor) -> torch.Tensor:
     valid = (~pad_mask).to(pred.dtype)
-    if pred.dim() > valid.dim():
-        valid = valid.unsqueeze(-1).expand_as(pred)
-    return ((pred - target).abs() * valid).sum() / valid.sum().clamp(min=1)
+    return valid.unsqueeze(-1).expand_as(pred) if pred.dim() > valid.dim() else valid
 
 
-def sambert_losses(out: dict, batch: SambertBatch) -> dict[str, torch.Tensor]:
+def masked_mae(pred: torch.Tensor, target: torch.Tensor, pad_mask: torch.Tensor,
+               count: torch.Tensor | None = None) -> torch.Tensor:
+    """Mean absolute error over the positions where pad_mask (B, T) is False; divided by
+    `count` instead of this batch's own count of them where given (a share of a global batch)."""
+    valid = _valid(pred, pad_mask)
+    count = valid.sum() if count is None else count
+    return ((pred - target).abs() * valid).sum() / count.clamp(min=1)
+
+
+def sambert_losses(out: dict, batch: SambertBatch, weight: float = 1.0) -> dict[str, torch.Tensor]:
+    """The KAN-TTS losses. Under torchrun each is this rank's share of the global batch's loss,
+    scaled by the world size (DDP averages the gradients); `weight` 0 makes a rank that has
+    no item of a global batch take part with a zero gradient."""
     frames = out["frame_mask"]
     mel = batch.mel[:, : frames.shape[1]]
     tokens = out["token_mask"]
     log_dur = torch.log(batch.durations.float() + 1)
+    scale = weight * distributed.world()
+    mel_count = distributed.global_sum(_valid(out["dec"], frames).sum() * weight)
+    token_count = distributed.global_sum(_valid(out["pitch"], tokens).sum() * weight)
     losses = {
-        "mel_dec": masked_mae(out["dec"], mel, frames),
-        "mel_post": masked_mae(out["post"], mel, frames),
-        "duration": masked_mae(out["log_durations"], log_dur, tokens),
-        "pitch": masked_mae(out["pitch"], batch.pitch, tokens),
-        "energy": masked_mae(out["energy"], batch.energy, tokens),
+        "mel_dec": masked_mae(out["dec"], mel, frames, mel_count),
+        "mel_post": masked_mae(out["post"], mel, frames, mel_count),
+        "duration": masked_mae(out["log_durations"], log_dur, tokens, token_count),
+        "pitch": masked_mae(out["pitch"], batch.pitch, tokens, token_count),
+        "energy": masked_mae(out["energy"], batch.energy, tokens, token_count),
     }
+    if scale != 1.0:
+        losses = {k: v * scale for k, v in losses.items()}
     losses["total"] = sum(losses.values())
     return losses
 
@@ -118,11 +133,15 @@ def train_sambert(model: Sambert, items: list[dict], config: SambertTrainConfig,
         start -= saved["seconds"]
         Resumable.restore_rngs(saved, rng)
     model.train(config.dropout)
+    net = distributed.wrap(model)
     for step in range(first, config.steps + 1):
         if not queue:
             queue = length_batches(items, config.max_frames, rng)
-        batch = collate([items[i] for i in queue.pop()], model.r)
-        losses = sambert_losses(model(**batch.model_inputs()), batch)
+        indices = queue.pop()
+        share = distributed.my_share(indices)
+        pad_to = padded_lengths([items[i] for i in indices], model.r) if distributed.world() > 1 else None
+        batch = collate([items[i] for i in share or indices[:1]], model.r, pad_to)
+        losses = sambert_losses(net(**batch.model_inputs()), batch, weight=1.0 if share else 0.0)
         optimizer.zero_grad(set_to_none=True)
         losses["total"].backward()
         torch.nn.utils.clip_grad_norm_(params, config.grad_clip)
@@ -130,11 +149,11 @@ def train_sambert(model: Sambert, items: list[dict], config: SambertTrainConfig,
         schedule.step()
         if step % config.log_every == 0 or step == config.steps:
             row = {"step": step, "seconds": round(time.perf_counter() - start, 1),
-                   **{k: round(float(v.detach()), 5) for k, v in losses.items()}}
+                   **{k: round(float(distributed.global_mean(v)), 5) for k, v in losses.items()}}
             log.rows.append(row)
             if progress:
                 progress(step, row)
-        if resume and resume.due(step, config.steps):
+        if resume and resume.due(step, config.steps) and distributed.is_writer():
             resume.save(step, {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                                "schedule": schedule.state_dict(), "queue": queue},
                         rng, log.rows, time.perf_counter() - start)
