@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test demo regress clean
+.PHONY: setup test demo demo-clean regress clean
 
 setup: $(STAMP)
 
@@ -18,13 +18,17 @@ test: $(STAMP)
 	@command -v espeak-ng >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq espeak-ng >/dev/null 2>&1; } || true
 	$(BIN)/python -m pytest tests
 
-# The main job on the embedded demo voice: samples of every speaker and emotion, a pruned
-# stage dir (with recovery), and the side-by-side benchmark of the two.
+# The main job on the embedded demo voice: the light pipeline (sensitivity, prune with
+# recovery, INT8 QAT, export, the bench of the chain) into out/demo, then samples of every
+# speaker and emotion. A rerun reuses every unchanged step (`make demo-clean` starts afresh).
 demo: $(STAMP)
-	rm -rf out/demo && mkdir -p out/demo
-	$(BIN)/sambert-compress samples --out out/demo/samples
-	$(BIN)/sambert-compress prune --out out/demo/01-prune
-	$(BIN)/sambert-compress bench --voice compress/voices/demo --voice out/demo/01-prune --out out/demo/bench
+	mkdir -p out
+	$(BIN)/sambert-compress pipeline --out out/demo pipeline=light
+	test -d out/demo/samples || $(BIN)/sambert-compress samples --out out/demo/samples
+	@echo "before/after samples: out/demo/bench/samples/ (one folder per run); bench: out/demo/bench/bench.md"
+
+demo-clean:
+	rm -rf out/demo
 
 # The default voice against itself (or the demo voice against its newest stage dir under
 # out/demo), a few sentences, the default gate: exits non-zero naming every crossing.

@@ -70,10 +70,27 @@ class Step:
         return {"group": self.entry.group, "values": dataclasses.asdict(self.config)}
 
 
+def check_groups(recipe: dict) -> None:
+    """Every section of the recipe belongs to a registered step and checks as its config
+    (a key no step owns, or a bad key of a step the preset does not run, is still an error)."""
+    from compress.recipe import RecipeError, build
+
+    entries = {e.group: e for e in [registry.get(n) for n in registry.names()]
+               + [registry.get_analysis(n) for n in registry.analysis_names()]}
+    for group, section in recipe.items():
+        if group == "pipeline":
+            continue
+        if group not in entries:
+            raise RecipeError(f"recipe section {group!r} belongs to no step; sections: "
+                              f"{', '.join(sorted([*entries, 'pipeline']))}")
+        build(entries[group].config_class, section, group)
+
+
 def plan(config: PipelineConfig, recipe: dict) -> list[Step]:
     """Every step with its dir and its checked config: a bad key fails before any work."""
     from compress.recipe import build
 
+    check_groups(recipe)
     steps, stage_number = [], 0
     for name in config.steps:
         if name in registry.names():
@@ -152,9 +169,13 @@ class Pipeline:
             self.out.mkdir(parents=True, exist_ok=True)
             _remove_stale_temps(self.out)
         distributed.barrier()
-        recorded = {r["name"]: r for r in _read_run(self.out).get("steps", [])}
-        distributed.barrier()  # every rank has read the old run.json before it is rewritten
+        previous = _read_run(self.out)
         self.document = self._new_document()
+        if previous and previous.get("voice_sha256") != self.document["voice_sha256"]:
+            raise PipelineError(f"{self.out} holds the run of another voice ({previous.get('voice')}); "
+                                f"choose a new --out for {self.voice}")
+        recorded = {r["name"]: r for r in previous.get("steps", [])}
+        distributed.barrier()  # every rank has read the old run.json before it is rewritten
         self._save()  # marks the dir as a run dir before the first step
         chain, input_key, stale = [self.voice], self.document["voice_sha256"], False
         for step in steps:

@@ -15,9 +15,22 @@ STAGE = re.compile(r"^(\d+)-")
 
 
 def newest_stage(root: Path) -> Path | None:
+    """The newest stage dir under root that runs at its own speed: a fake-quantized qat stage
+    computes INT8 numbers in float (slower than its parent by design), so the gate's speed
+    rules would judge nothing real; its parent is taken instead."""
     stages = [(int(m.group(1)), p) for p in root.glob("*") if (m := STAGE.match(p.name))
-              and (p / "manifest.json").is_file()] if root.is_dir() else []
+              and (p / "manifest.json").is_file() and not _fake_quantized(p)] if root.is_dir() else []
     return max(stages)[1] if stages else None
+
+
+def _fake_quantized(stage_dir: Path) -> bool:
+    import json
+
+    try:
+        modes = json.loads((stage_dir / "arch.json").read_text(encoding="utf-8")).get("modes", [])
+    except (OSError, ValueError):
+        return False
+    return any(m.get("stage") == "qat" and not (m.get("mode") or {}).get("stripped") for m in modes)
 
 
 def regress_args(demo_out: Path = Path("out/demo")) -> tuple[list[str], str]:

@@ -41,7 +41,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("compress.prune",),
     ("compress.quant", "compress.export"),  # the coming stages
     ("eval",),
-    ("compress.pipeline",),  # chains the registered stages and analyses (sensitivity, eval) by name
+    ("compress.pipeline", "compress.recipe_doc"),  # chains the registered stages and analyses (sensitivity, eval) by name
     ("compress.serve",),
     ("compress.commands",),
     ("compress.cli",),

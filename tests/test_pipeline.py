@@ -159,6 +159,20 @@ def test_bad_recipes_are_one_line_errors_that_write_nothing(cli, tmp_path, args,
     assert not out.exists()
 
 
+def test_a_run_dir_of_another_voice_is_refused_and_left_as_it_was(copy, cli):
+    from compress.models.voice_dir import DEMO_VOICE
+
+    before = (copy / "run.json").read_bytes()
+    result = cli("pipeline", "--voice", DEMO_VOICE, "--out", copy, *FAST)
+    assert result.code == 2 and "holds the run of another voice" in result.stderr
+    assert (copy / "run.json").read_bytes() == before and (copy / "01-prune" / "manifest.json").is_file()
+
+
+def test_a_recipe_key_that_no_stage_owns_is_an_error(cli, tmp_path):
+    result = cli("pipeline", "--voice", VOICE, "--out", tmp_path / "run", "pipeline=quick", "+nostage.key=1")
+    assert result.code == 2 and "nostage" in result.stderr and not (tmp_path / "run").exists()
+
+
 def test_a_run_dir_must_be_a_run_dir(cli, tmp_path):
     (tmp_path / "file").write_text("x")
     result = cli("pipeline", "--voice", VOICE, "--out", tmp_path / "file", "pipeline=quick")
@@ -169,3 +183,31 @@ def test_a_run_dir_must_be_a_run_dir(cli, tmp_path):
     result = cli("pipeline", "--voice", VOICE, "--out", other, "pipeline=quick")
     assert result.code == 2 and "not a pipeline run dir" in result.stderr
     assert sorted(p.name for p in other.iterdir()) == ["notes.txt"]
+
+
+@pytest.mark.parametrize("stage", ["prune", "qat"])
+def test_a_run_killed_during_a_stage_resumes_to_the_same_outputs(run_dir, tmp_path, stage):
+    """SIGKILL while `stage` computes, then the same command: the stages' sha256 equal those
+    of the uninterrupted run."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "run"
+    args = [sys.executable, "-m", "compress.cli", "pipeline", "--voice", str(VOICE), "--out", str(out), *FAST,
+            "pipeline.steps=[prune,qat]"]
+    process = subprocess.Popen(args, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    for line in process.stderr:
+        if line.startswith(f"{stage}: running into"):
+            time.sleep(1.0)
+            break
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL
+    assert not (out / ("02-qat" if stage == "qat" else "01-prune")).exists()
+    result = _invoke("--voice", VOICE, "--out", out, *FAST, "pipeline.steps=[prune,qat]")
+    assert result.exit_code == 0, result.output
+    expected = {s["name"]: s["sha256"] for s in _run_json(run_dir)["steps"] if s["name"] in ("prune", "qat")}
+    assert {s["name"]: s["sha256"] for s in _run_json(out)["steps"]} == expected
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]

@@ -26,7 +26,7 @@ it (a load) but does no MACs. Views are not uses. Matrix products between activa
 (attention scores and their weighted sums) are counted apart, as `activation_macs`: no
 parameter owns them. The step decoder computes with re-packed copies of its weights
 (models/pnca_steps.py: scaled, stacked); their elements count as the parameters they were
-made from.
+made from, and so do the INT8 grid copies a fake-quantized layer multiplies with.
 """
 
 from __future__ import annotations
@@ -51,6 +51,10 @@ _MATMULS = {"linear", "addmm", "mm", "matmul", "bmm", "baddbmm", "addmv", "mv"}
 _CONVOLUTIONS = {"conv1d", "conv2d", "convolution", "_convolution"}
 _TRANSPOSED = {"conv_transpose1d", "conv_transpose2d"}
 _LSTMS = {"lstm", "mkldnn_rnn_layer"}  # the whole LSTM (inference mode), one layer and direction (no_grad)
+# Operators whose output stands for the weight they read: a fake-quantized layer (compress/quant)
+# multiplies with the INT8 grid copy of its weight, which counts as the weight itself.
+_WEIGHT_COPIES = {"fake_quantize_per_channel_affine", "fake_quantize_per_tensor_affine",
+                  "fake_quantize_per_channel_affine_cachemask", "fake_quantize_per_tensor_affine_cachemask"}
 
 
 @dataclass
@@ -95,7 +99,7 @@ class ComputeCounter(TorchDispatchMode):
             return out
         if isinstance(first_out, torch.Tensor) and _storage(first_out) in read:
             return out  # a view of a weight: no arithmetic
-        if self.deriving:
+        if self.deriving or _kind(func) in _WEIGHT_COPIES:
             names = sorted({n for key in read for n in self.sources[key][1]})
             self.sources[_storage(first_out)] = (first_out, names)
             self.derived.append(first_out)
