@@ -8,6 +8,7 @@ interpreter's site-packages (a fresh venv would download nothing new but take mi
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,11 +20,18 @@ from tests.conftest import TINY
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# what a source checkout holds besides the sources: never part of the build
+_NOT_SOURCES = shutil.ignore_patterns(".git", ".venv", "build", "dist", "out", "*.egg-info", "__pycache__",
+                                      ".pytest_cache")
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
     work = tmp_path_factory.mktemp("wheel")
+    source = work / "source"  # setuptools builds in the tree it is given: a copy keeps the checkout clean
+    shutil.copytree(ROOT, source, symlinks=True, ignore=_NOT_SOURCES)
     build = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-                            "-w", str(work / "dist"), str(ROOT)], capture_output=True, text=True, cwd=work)
+                            "-w", str(work / "dist"), str(source)], capture_output=True, text=True, cwd=work)
     assert build.returncode == 0, build.stderr
     wheel = next((work / "dist").glob("sambert_compress-*.whl"))
     target = work / "site"

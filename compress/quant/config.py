@@ -9,10 +9,12 @@ from compress.quant.backend import CalibratorSpec
 
 CALIBRATORS = ("ema", "max")
 TRANSPOSE_AXES = ("output", "input")
-# The vocoder's last upsampling stage (its transposed and repeat convs and its residual
-# blocks) and the output conv: the layers that write the highest frequencies. `{last}` is
-# the index of the voice's last upsampling stage.
-DEFAULT_ISLANDS = [r"voc\.stage\.{last}\..*", r"voc\.conv_post"]
+# The vocoder's last two upsampling stages (transposed and repeat convs, residual blocks)
+# and the output conv: the layers that write the highest frequencies. `{last}` is the index
+# of the voice's last upsampling stage. Measured on the demo voice after prune (bench against
+# the original, compress/quant/README.md): the last stage alone kept MCD 2.46 dB, PESQ 3.82;
+# with the stage before it 1.75 dB, 3.94, at 70% instead of 90% of the vocoder's MACs in INT8.
+DEFAULT_ISLANDS = [r"voc\.stage\.{last-1}\..*", r"voc\.stage\.{last}\..*", r"voc\.conv_post"]
 
 @dataclass
 class QatConfig:

@@ -16,7 +16,8 @@ numbers in compress/quant/README.md):
 Layer names are module paths with the voice prefix ("am.mel_postnet.fc",
 "voc.conv_blocks.9.convs1.0.conv1d"). Vocoder layers also answer to a stage alias,
 "voc.stage.<i>.transpose", "voc.stage.<i>.repeat", "voc.stage.<i>.res.<j>.convs1.<k>",
-"voc.conv_pre", "voc.conv_post", and `{last}` in a pattern is the last stage's index.
+"voc.conv_pre", "voc.conv_post", and `{last}` in a pattern is the last stage's index
+(`{last-1}` the one before it).
 """
 
 from __future__ import annotations
@@ -90,10 +91,10 @@ def match_islands(patterns: list[str], voice: Voice) -> list[str]:
     """Layers matched by the ordered island patterns (full match on a name or alias);
     a pattern that matches nothing is an error naming it."""
     names = layer_names(voice)
-    last = str(len(voice.vocoder.arch.upsample_scales) - 1)
+    last = len(voice.vocoder.arch.upsample_scales) - 1
     matched: list[str] = []
     for pattern in patterns:
-        text = pattern.replace("{last}", last)
+        text = pattern.replace("{last}", str(last)).replace("{last-1}", str(max(last - 1, 0)))
         try:
             regex = re.compile(text)
         except re.error as err:

@@ -110,3 +110,25 @@ def test_element_wise_parameters_are_read_but_multiply_nothing(tiny_voice, sente
     assert len(element_wise) == 2
     for name in element_wise:
         assert usage.macs[name] == 0.0 and usage.loads[name] > 0, name
+
+
+def test_a_fake_quantized_voice_counts_the_macs_of_its_float_parent(tiny_voice, sentence):
+    """A fake-quantized layer multiplies with the INT8 grid copy of its weight: it counts as
+    the weight (the bench's MACs of a qat stage are its parent's)."""
+    import copy
+
+    from compress import synthesis
+    from compress.quant.backend import CalibratorSpec
+    from compress.quant.policy import INT8, plan_layers
+    from compress.quant.swap import swap
+
+    quantized = copy.deepcopy(tiny_voice)
+    swap(quantized, [p for p in plan_layers(quantized, [], "output") if p.precision == INT8], CalibratorSpec())
+    totals = []
+    with torch.no_grad():
+        mel = synthesis.acoustic(tiny_voice, sentence).vocoder_input  # one input for both vocoders
+        for voice in (tiny_voice, quantized):
+            with count(voice.vocoder) as voc:
+                synthesis.vocode(voice, mel)
+            totals.append(voc["macs"])
+    assert totals[0] > 0 and totals[1] == totals[0]
