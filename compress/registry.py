@@ -44,6 +44,7 @@ class StageEntry:
     group: str  # its recipe group under recipes/
     stage: object  # apply(voice, config, ctx) -> StageResult; restore(voice, mode, dir) -> voice
     version: int = 1  # of the config's JSON form
+    label: str = ""  # what a voice that went through it is called in summaries ("Pruned", "INT8")
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,12 @@ def get_analysis(name: str) -> AnalysisEntry:
     if name not in _ANALYSES:
         raise UnknownStageError(f"unknown analysis {name!r}; registered: {', '.join(analysis_names())}")
     return _ANALYSES[name]
+
+
+def chain_label(stages: list[str]) -> str:
+    """A voice's name by the stages it went through: "Baseline", "Pruned", "Pruned+INT8"."""
+    labels = [get(s).label or s for s in stages if s in names()]
+    return "+".join(labels) or "Baseline"
 
 
 def config_to_json(entry: StageEntry, config) -> dict:

@@ -93,6 +93,9 @@ def test_a_rerun_reuses_every_step(copy):
     before = _stamps(copy)
     result = _invoke("--voice", VOICE, "--out", copy, *FAST)
     assert result.exit_code == 0, result.output
+    # the summary: the bench table with the runs named by their stages
+    for name in ("**Baseline (refvoice)** (reference)", "| Pruned (01-prune) |", "| Pruned+INT8 (02-qat) |"):
+        assert name in result.output, result.output
     for name in ("sensitivity", "prune", "qat", "bench"):
         assert f"{name}: unchanged, reusing" in result.output
     assert "export: unchanged, skipped again" in result.output

@@ -47,3 +47,10 @@ def test_stored_config_is_validated_like_a_typed_one():
 def test_config_of_another_stage_is_refused():
     with pytest.raises(TypeError, match="prune takes a PruneConfig"):
         registry.config_to_json(registry.get("prune"), object())
+
+
+def test_a_chain_is_named_by_its_stages_labels():
+    assert registry.chain_label([]) == "Baseline"
+    assert registry.chain_label(["prune"]) == "Pruned"
+    assert registry.chain_label(["prune", "qat"]) == "Pruned+INT8"
+    assert registry.chain_label(["qat", "export"]) == "INT8+ONNX"

@@ -76,8 +76,21 @@ def _summary(document: dict, out: Path) -> None:
         note(f"{step['dir']}: {state}")
     bench = out / "bench" / "bench.json"
     if any(s["name"] == "bench" and s["status"] == "done" for s in document["steps"]) and bench.is_file():
-        print("\n".join(main_table(json.loads(bench.read_text(encoding="utf-8")))))
+        print("\n".join(main_table(_labelled(json.loads(bench.read_text(encoding="utf-8"))))))
+        note(f"before/after samples: {out / 'bench' / 'samples'}/<run>/")
     note(f"wrote {out / 'run.json'}")
+
+
+def _labelled(doc: dict) -> dict:
+    """The bench's runs named by the stages each went through ("Pruned+INT8 (02-qat)")."""
+    from compress import registry
+
+    for run in doc["runs"]:
+        manifest = Path(run["path"]) / "manifest.json"
+        stages = ([e["stage"] for e in json.loads(manifest.read_text(encoding="utf-8"))["history"][1:]]
+                  if manifest.is_file() else [])
+        run["name"] = f"{registry.chain_label(stages)} ({run['name']})"
+    return doc
 
 
 def _without_nproc(argv: list[str]) -> list[str]:

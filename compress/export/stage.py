@@ -111,4 +111,5 @@ def _report(mode: dict, sizes: dict[str, int]) -> str:
             f"Run it: `sambert-compress synth --voice THIS_DIR --text ... --out out.wav` (ONNX Runtime, no torch).\n")
 
 
-ENTRY = StageEntry(name="export", config_class=ExportConfig, group="export", stage=ExportStage())
+ENTRY = StageEntry(name="export", config_class=ExportConfig, group="export",
+                   stage=ExportStage(), label="ONNX")

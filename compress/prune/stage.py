@@ -106,4 +106,5 @@ def _mel_fn(voice: Voice):
     return LogMel(voice.audio)
 
 
-ENTRY = StageEntry(name="prune", config_class=PruneConfig, group="prune", stage=PruneStage())
+ENTRY = StageEntry(name="prune", config_class=PruneConfig, group="prune",
+                   stage=PruneStage(), label="Pruned")

@@ -120,4 +120,5 @@ class QatStage(Stage):
         return voice
 
 
-ENTRY = StageEntry(name="qat", config_class=QatConfig, group="qat", stage=QatStage())
+ENTRY = StageEntry(name="qat", config_class=QatConfig, group="qat",
+                   stage=QatStage(), label="INT8")
