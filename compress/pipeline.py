@@ -70,27 +70,29 @@ class Step:
         return {"group": self.entry.group, "values": dataclasses.asdict(self.config)}
 
 
-def check_groups(recipe: dict) -> None:
-    """Every section of the recipe belongs to a registered step and checks as its config
-    (a key no step owns, or a bad key of a step the preset does not run, is still an error)."""
+def checked_configs(recipe: dict) -> dict[str, object]:
+    """The typed config of every section of the recipe, by group: every section belongs to a
+    registered step and checks as its config (a key no step owns, or a bad key of a step the
+    preset does not run, is still an error)."""
     from compress.recipe import RecipeError, build
 
-    entries = {e.group: e for e in [registry.get(n) for n in registry.names()]
-               + [registry.get_analysis(n) for n in registry.analysis_names()]}
+    entries = {e.group: e for e in registry.all_entries()}
+    configs = {}
     for group, section in recipe.items():
         if group == "pipeline":
             continue
         if group not in entries:
             raise RecipeError(f"recipe section {group!r} belongs to no step; sections: "
                               f"{', '.join(sorted([*entries, 'pipeline']))}")
-        build(entries[group].config_class, section, group)
+        configs[group] = build(entries[group].config_class, section, group)
+    return configs
 
 
 def plan(config: PipelineConfig, recipe: dict) -> list[Step]:
     """Every step with its dir and its checked config: a bad key fails before any work."""
     from compress.recipe import build
 
-    check_groups(recipe)
+    configs = checked_configs(recipe)
     steps, stage_number = [], 0
     for name in config.steps:
         if name in registry.names():
@@ -100,7 +102,8 @@ def plan(config: PipelineConfig, recipe: dict) -> list[Step]:
         else:
             entry, kind = registry.get_analysis(name), "analysis"
             dir_name = f"00-{name}" if entry.reads == "first" else name
-        steps.append(Step(name, kind, dir_name, entry, build(entry.config_class, recipe.get(entry.group), entry.group)))
+        step_config = configs[entry.group] if entry.group in configs else build(entry.config_class, None, entry.group)
+        steps.append(Step(name, kind, dir_name, entry, step_config))
     return steps
 
 

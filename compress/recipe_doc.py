@@ -25,8 +25,7 @@ _LINE = re.compile(r"^(?P<indent> *)(?P<key>[A-Za-z_][A-Za-z0-9_]*):(?P<rest>.*)
 
 def groups() -> list[tuple[str, type]]:
     """(recipe group, config class) of every registered step, then the pipeline's."""
-    entries = [registry.get(n) for n in registry.names()] + [registry.get_analysis(n) for n in registry.analysis_names()]
-    return sorted({(e.group, e.config_class) for e in entries}) + [("pipeline", PipelineConfig)]
+    return sorted({(e.group, e.config_class) for e in registry.all_entries()}) + [("pipeline", PipelineConfig)]
 
 
 def yaml_comments(path: Path) -> dict[str, str]:

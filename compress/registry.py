@@ -79,13 +79,18 @@ def names() -> list[str]:
     return sorted(set(BUILTIN) | set(_REGISTERED))
 
 
+def _lookup(name: str, registered: dict, builtin: dict[str, str], attribute: str, kind: str):
+    """A registered entry, importing a built-in one's module (its `attribute`) on first use."""
+    if name not in registered and name in builtin:
+        registered[name] = getattr(importlib.import_module(builtin[name]), attribute)
+    if name not in registered:
+        raise UnknownStageError(f"unknown {kind} {name!r}; registered: "
+                                f"{', '.join(sorted(set(builtin) | set(registered)))}")
+    return registered[name]
+
+
 def get(name: str) -> StageEntry:
-    if name not in _REGISTERED and name in BUILTIN:
-        entry = importlib.import_module(BUILTIN[name]).ENTRY
-        _REGISTERED[name] = entry
-    if name not in _REGISTERED:
-        raise UnknownStageError(f"unknown stage {name!r}; registered: {', '.join(names())}")
-    return _REGISTERED[name]
+    return _lookup(name, _REGISTERED, BUILTIN, "ENTRY", "stage")
 
 
 def analysis_names() -> list[str]:
@@ -93,11 +98,12 @@ def analysis_names() -> list[str]:
 
 
 def get_analysis(name: str) -> AnalysisEntry:
-    if name not in _ANALYSES and name in BUILTIN_ANALYSES:
-        _ANALYSES[name] = importlib.import_module(BUILTIN_ANALYSES[name]).ANALYSIS
-    if name not in _ANALYSES:
-        raise UnknownStageError(f"unknown analysis {name!r}; registered: {', '.join(analysis_names())}")
-    return _ANALYSES[name]
+    return _lookup(name, _ANALYSES, BUILTIN_ANALYSES, "ANALYSIS", "analysis")
+
+
+def all_entries() -> list:
+    """Every step a recipe can name: the stages, then the analyses."""
+    return [get(n) for n in names()] + [get_analysis(n) for n in analysis_names()]
 
 
 def chain_label(stages: list[str]) -> str:

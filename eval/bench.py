@@ -111,9 +111,10 @@ def _inputs_doc(config, items, long_items, speaker) -> dict:
 
 
 def _new_record(run: Run, is_reference: bool) -> dict:
+    runtime, computes_in = backend(run.voice)
     return {
         "name": run.name, "path": str(run.path), "kind": run.kind, "is_reference": is_reference,
-        "backend": backend(run.voice)[0], "precision": backend(run.voice)[1],
+        "backend": runtime, "precision": computes_in,
         "size": {"params": run.voice.parameter_count(), "disk_bytes": run.disk_bytes,
                  "weight_bytes": run.weight_bytes(), "files": [str(f) for f in run.weight_files]},
         "layers": precision.layer_rows(run.voice),

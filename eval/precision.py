@@ -9,17 +9,29 @@ the high-frequency error (eval.quality's LSD above 4 kHz).
 from __future__ import annotations
 
 QAT_STAGE = "qat"
+INT8 = "int8"
 ISLAND = "fp16-on-gpu/fp32-on-cpu"  # the qat stage's name for a precision island
 
 
-def layer_rows(voice) -> list[dict] | None:
-    """The newest qat mode's rows ({name, kind, precision, weight_axis, reason}); None when
-    the voice was never quantized or its QAT was stripped back to float weights."""
-    for record in reversed(getattr(voice, "modes", None) or []):
+def qat_rows(modes: list[dict]) -> list[dict] | None:
+    """The newest qat mode's rows ({name, kind, precision, weight_axis, reason}) of a list of
+    recorded modes (a voice's, or arch.json's); None when there is no qat mode or its QAT was
+    stripped back to float weights."""
+    for record in reversed(modes or []):
         if record.get("stage") == QAT_STAGE:
             mode = record.get("mode") or {}
             return None if mode.get("stripped") else [dict(row) for row in mode.get("layers", [])]
     return None
+
+
+def layer_rows(voice) -> list[dict] | None:
+    """qat_rows of a loaded voice."""
+    return qat_rows(getattr(voice, "modes", None))
+
+
+def fake_quantized(rows: list[dict] | None) -> bool:
+    """Some layer computes INT8 numbers (in torch: in float, on the INT8 grid)."""
+    return any(row["precision"] == INT8 for row in rows or [])
 
 
 def counts(rows: list[dict] | None) -> dict[str, int]:

@@ -26,11 +26,13 @@ def newest_stage(root: Path) -> Path | None:
 def _fake_quantized(stage_dir: Path) -> bool:
     import json
 
+    from eval.precision import qat_rows
+
     try:
         modes = json.loads((stage_dir / "arch.json").read_text(encoding="utf-8")).get("modes", [])
     except (OSError, ValueError):
         return False
-    return any(m.get("stage") == "qat" and not (m.get("mode") or {}).get("stripped") for m in modes)
+    return qat_rows(modes) is not None
 
 
 def regress_args(demo_out: Path = Path("out/demo")) -> tuple[list[str], str]:

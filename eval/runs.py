@@ -56,10 +56,10 @@ FAKE_INT8 = "int8 fake-quant"  # a qat stage in torch: INT8 numbers computed in 
 
 def backend(voice) -> tuple[str, str]:
     """(backend, precision) a run synthesizes with."""
-    from eval.precision import layer_rows
+    from eval.precision import fake_quantized, layer_rows
 
     runtime = getattr(voice, "runtime", None) or {}
-    if not runtime and any(row["precision"] == "int8" for row in layer_rows(voice) or []):
+    if not runtime and fake_quantized(layer_rows(voice)):
         return "torch", FAKE_INT8
     return runtime.get("backend", "torch"), runtime.get("precision", "fp32")
 

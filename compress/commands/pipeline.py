@@ -74,21 +74,22 @@ def _summary(document: dict, out: Path) -> None:
     for step in document["steps"]:
         state = step["status"] if step["status"] != "skipped" else f"skipped ({step['reason']})"
         note(f"{step['dir']}: {state}")
-    bench = out / "bench" / "bench.json"
-    if any(s["name"] == "bench" and s["status"] == "done" for s in document["steps"]) and bench.is_file():
-        print("\n".join(main_table(_labelled(json.loads(bench.read_text(encoding="utf-8"))))))
-        note(f"before/after samples: {out / 'bench' / 'samples'}/<run>/")
+    for step in document["steps"]:  # the table of whichever step wrote a bench
+        bench = out / step["dir"] / "bench.json"
+        if step["status"] == "done" and bench.is_file():
+            print("\n".join(main_table(_labelled(json.loads(bench.read_text(encoding="utf-8"))))))
+            note(f"before/after samples: {bench.parent / 'samples'}/<run>/")
     note(f"wrote {out / 'run.json'}")
 
 
 def _labelled(doc: dict) -> dict:
     """The bench's runs named by the stages each went through ("Pruned+INT8 (02-qat)")."""
     from compress import registry
+    from compress.checkpoint import load_manifest
 
     for run in doc["runs"]:
-        manifest = Path(run["path"]) / "manifest.json"
-        stages = ([e["stage"] for e in json.loads(manifest.read_text(encoding="utf-8"))["history"][1:]]
-                  if manifest.is_file() else [])
+        path = Path(run["path"])
+        stages = [e["stage"] for e in load_manifest(path)["history"][1:]] if (path / "manifest.json").is_file() else []
         run["name"] = f"{registry.chain_label(stages)} ({run['name']})"
     return doc
 

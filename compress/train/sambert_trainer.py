@@ -138,8 +138,8 @@ def train_sambert(model: Sambert, items: list[dict], config: SambertTrainConfig,
         if not queue:
             queue = length_batches(items, config.max_frames, rng)
         indices = queue.pop()
-        share = distributed.my_share(indices)
-        pad_to = padded_lengths([items[i] for i in indices], model.r) if distributed.world() > 1 else None
+        share = distributed.my_share(indices)  # all of them in one process
+        pad_to = padded_lengths([items[i] for i in indices], model.r)  # as the whole global batch
         batch = collate([items[i] for i in share or indices[:1]], model.r, pad_to)
         losses = sambert_losses(net(**batch.model_inputs()), batch, weight=1.0 if share else 0.0)
         optimizer.zero_grad(set_to_none=True)
