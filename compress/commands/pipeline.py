@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -59,13 +58,21 @@ def pipeline(
 
 def _launch(nproc: int) -> int:
     """This command again under torchrun with `nproc` processes on this machine (for several
-    machines, call torchrun yourself: `torchrun --nnodes ... -m compress.cli pipeline ...`)."""
+    machines, call torchrun yourself: `torchrun --nnodes ... -m compress.cli pipeline ...`).
+    The processes print their own errors; a failed one ends this command with its exit code,
+    not with the launcher's traceback."""
+    from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
+    from torch.distributed.run import parse_args, run
+
     args = _without_nproc(sys.argv[1:])
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}",
-               "-m", "compress.cli", *args]
     note(f"launching {nproc} processes: torchrun --standalone --nproc_per_node={nproc} -m compress.cli "
          + " ".join(args))
-    return subprocess.call(command)
+    try:
+        run(parse_args(["--standalone", f"--nproc_per_node={nproc}", "-m", "compress.cli", *args]))
+    except ChildFailedError as failed:
+        codes = [f.exitcode for f in failed.failures.values() if f.exitcode]
+        return codes[0] if codes else 1
+    return 0
 
 
 def _summary(document: dict, out: Path) -> None:

@@ -110,3 +110,15 @@ def test_a_qat_by_two_processes_writes_one_stage_with_the_ranges_of_one_process(
     # its statistics averaged over the ranks: the ranges agree closely with one process's
     worst = max(float((a[k] - b[k]).abs() / b[k].abs().clamp(min=1e-6)) for k in ranges)
     assert worst < 0.01, worst  # measured 7.9e-4
+
+
+def test_pipeline_nproc_with_an_indivisible_batch_ends_in_the_ranks_error_not_a_traceback(tmp_path):
+    out = tmp_path / "run"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    result = subprocess.run([sys.executable, "-m", "compress.cli", "pipeline", "--voice", str(VOICE), "--out", str(out),
+                             "--nproc", "2", "pipeline=quick", "pipeline.steps=[prune]", "prune.recovery.vocoder_batch=1"],
+                            capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
+    assert result.returncode == 2
+    assert "error: the vocoder batch 1 must be a multiple of the 2 processes under torchrun" in result.stderr
+    assert "Traceback" not in result.stderr and not (out / "01-prune").exists()
+    assert json.loads((out / "run.json").read_text())["steps"][0]["status"] == "failed"
