@@ -17,7 +17,7 @@ VOICE = TINY / "voices"
 # the quick preset with the bench cut to what these tests read
 FAST = ["pipeline=quick", "bench.speed.repeats=1", "bench.speed.warmup=0", "bench.throughput.concurrency=0",
         "bench.memory=false", "bench.quality.dnsmos=false", "bench.sentences=1", "bench.samples=0"]
-DIRS = ["00-sensitivity", "01-prune", "02-qat", "bench"]
+DIRS = ["00-sensitivity", "01-prune", "02-qat", "03-export", "bench"]
 
 
 def _invoke(*args):
@@ -72,20 +72,21 @@ def test_the_run_writes_every_step_and_records_it(run_dir):
     assert doc["schema"] == "sambert-compress/run" and doc["status"] == "done"
     assert doc["recipe"]["pipeline"]["steps"] == ["sensitivity", "prune", "qat", "export", "bench"]
     status = {s["dir"]: s["status"] for s in doc["steps"]}
-    assert status == {"00-sensitivity": "done", "01-prune": "done", "02-qat": "done", "03-export": "skipped",
+    assert status == {"00-sensitivity": "done", "01-prune": "done", "02-qat": "done", "03-export": "done",
                       "bench": "done"}
-    export = next(s for s in doc["steps"] if s["name"] == "export")
-    assert "float voice" in export["reason"] and not (run_dir / "03-export").exists()
+    export = json.loads((run_dir / "03-export" / "arch.json").read_text())["modes"][-1]["mode"]
+    assert export["precision"] == "int8" and export["runtime"] == "onnxruntime"
     for step in doc["steps"]:
         if step["kind"] == "stage" and step["status"] == "done":
             manifest = json.loads((run_dir / step["dir"] / "manifest.json").read_text())
             assert step["sha256"] == manifest["history"][-1]["output_sha256"]
             assert manifest["history"][-1]["stage"] == step["name"]
-    # the qat stage reads the prune stage; the bench reads the input voice and both stages
+    # the qat stage reads the prune stage; the bench reads the input voice, the prune stage and
+    # the INT8 export (the qat stage it exports is benched through it)
     qat_manifest = json.loads((run_dir / "02-qat" / "manifest.json").read_text())
     assert [e.get("stage") for e in qat_manifest["history"][1:]] == ["prune", "qat"]
     bench = json.loads((run_dir / "bench" / "bench.json").read_text())
-    assert [r["name"] for r in bench["runs"]] == ["refvoice", "01-prune", "02-qat"]
+    assert [r["name"] for r in bench["runs"]] == ["refvoice", "01-prune", "03-export"]
     assert (run_dir / "00-sensitivity" / "report.json").is_file()
 
 
@@ -94,11 +95,10 @@ def test_a_rerun_reuses_every_step(copy):
     result = _invoke("--voice", VOICE, "--out", copy, *FAST)
     assert result.exit_code == 0, result.output
     # the summary: the bench table with the runs named by their stages
-    for name in ("**Baseline (refvoice)** (reference)", "| Pruned (01-prune) |", "| Pruned+INT8 (02-qat) |"):
+    for name in ("**Baseline (refvoice)** (reference)", "| Pruned (01-prune) |", "| Pruned+INT8+ONNX (03-export) |"):
         assert name in result.output, result.output
-    for name in ("sensitivity", "prune", "qat", "bench"):
+    for name in ("sensitivity", "prune", "qat", "export", "bench"):
         assert f"{name}: unchanged, reusing" in result.output
-    assert "export: unchanged, skipped again" in result.output
     assert _stamps(copy) == before
 
 
@@ -128,7 +128,7 @@ def test_an_interrupted_run_continues_at_the_step_it_stopped_in(copy):
     assert result.exit_code == 0, result.output
     assert "prune: unchanged, reusing" in result.output and "qat: running into" in result.output
     assert not (copy / ".02-qat.tmp-killed").exists()
-    assert [s["status"] for s in _run_json(copy)["steps"]] == ["done", "done", "done", "skipped", "done"]
+    assert [s["status"] for s in _run_json(copy)["steps"]] == ["done"] * 5
 
 
 def test_from_stage_reruns_from_that_step(copy):

@@ -41,7 +41,7 @@ LEVELS = dict(zip(OPTIMIZATION_LEVELS, (_LEVEL.ORT_DISABLE_ALL, _LEVEL.ORT_ENABL
 class OnnxVoice:
     """What the driver needs: sessions by graph name and the few numbers graphs do not carry."""
 
-    directory: Path
+    directory: Path | None  # None: graphs held in memory (during an export)
     tables: SymbolTables
     sample_rate: int
     hop: int
@@ -118,6 +118,13 @@ def load_export(path: str | Path, settings: dict | None = None) -> OnnxVoice:
     if mode is None:
         raise VoiceLoadError(f"{directory} is not an export dir (its last stage is not an export)")
     digests = read_json(directory / "manifest.json")["history"][-1].get("files", {})
+    graphs = {name: _checked_graph(directory, file, digests) for name, file in mode["graphs"].items()}
+    return open_voice(arch, mode, graphs, settings, directory)
+
+
+def open_voice(arch: dict, mode: dict, graphs: dict[str, bytes], settings: dict | None = None,
+               directory: Path | None = None) -> OnnxVoice:
+    """The voice of an arch.json document and its graphs (by name), sessions opened."""
     am, audio = arch["sambert"], arch["audio"]
     voice = OnnxVoice(
         directory=directory, tables=SymbolTables.build(arch["speakers"], am["tables"]),
@@ -127,10 +134,9 @@ def load_export(path: str | Path, settings: dict | None = None) -> OnnxVoice:
     chosen = {**mode.get("session", {}), **(settings or {})}
     if chosen.get("optimization", "all") not in LEVELS:
         raise VoiceLoadError(f"unknown graph optimization level {chosen['optimization']!r}; use {', '.join(LEVELS)}")
-    for name, file in mode["graphs"].items():
-        voice.sessions[name] = ort.InferenceSession(
-            _checked_graph(directory, file, digests), session_options(chosen, name in STEP_GRAPHS),
-            providers=["CPUExecutionProvider"])
+    for name, data in graphs.items():
+        voice.sessions[name] = ort.InferenceSession(data, session_options(chosen, name in STEP_GRAPHS),
+                                                    providers=["CPUExecutionProvider"])
     return voice
 
 

@@ -1,14 +1,18 @@
-"""The export stage: a voice's graphs as ONNX files, for ONNX Runtime on CPU.
+"""The export stage: a voice's graphs as ONNX files, for ONNX Runtime on CPU and for TensorRT.
 
-Convert: trace the graphs (graphs.py) of a float voice; the voice's tensors stay as they
-were (the stage dir is still a voice that torch loads), the ONNX files are the stage's
-artifacts (their sha256 in the manifest), and the mode says which graphs, for which runtime,
-at which precision, with which session settings. Restore: hand the graphs' paths to the
-runtime through `voice.runtime`; the torch-free runtime (runtime.py) reads the same mode
-from arch.json.
+Convert: trace the graphs (graphs.py); the voice's tensors stay as they were (the stage dir
+is still a voice that torch loads), the ONNX files are the stage's artifacts (their sha256 in
+the manifest), and the mode says which graphs, for which runtime, at which precision, with
+which session settings. Restore: hand the graphs' paths to the runtime through
+`voice.runtime`; the torch-free runtime (runtime.py) reads the same mode from arch.json.
 
-INT8 (the cpu target's QLinearConv graphs) and the tensorrt target's QDQ graph need the
-ranges a qat stage learns; without one they are refused with an error that says so.
+Targets and precisions:
+
+    float voice, cpu         FP32 graphs (the float baseline in the same runtime)
+    qat stage,   cpu         INT8 graphs for ONNX Runtime's integer kernels (cpu.py)
+    qat stage,   tensorrt    QDQ graphs in TensorRT's convention (tensorrt.py); ONNX Runtime
+                             runs them too, as float kernels between Q/DQ pairs
+    qat stage,   both        the cpu graphs run; the QDQ graphs ride along as tensorrt.*.onnx
 """
 
 from __future__ import annotations
@@ -20,8 +24,10 @@ from pathlib import Path
 
 from compress.errors import CompressError
 from compress.export.config import ExportConfig
+from compress.export.cpu import int8_graphs
 from compress.export.graphs import OPSET, acoustic_graphs, vocoder_graph
 from compress.export.runtime import BACKEND
+from compress.export.tensorrt import PREFIX, qdq_graphs, trtexec_commands
 from compress.models.voice import Voice
 from compress.registry import StageEntry
 from compress.stage import Stage, StageContext, StageRecord, StageResult
@@ -45,21 +51,35 @@ def cpu_flags() -> list[str]:
     return [flag for flag in CPU_FLAGS if flag in present]
 
 
+def precision_for(voice: Voice, config: ExportConfig) -> str:
+    if config.precision != "auto":
+        return config.precision
+    return "int8" if _has_qat(voice) else "fp32"
+
+
+def _has_qat(voice: Voice) -> bool:
+    return any(m["stage"] == "qat" and not m["mode"].get("stripped") for m in voice.modes)
+
+
 def check_exportable(voice: Voice, config: ExportConfig) -> None:
     stages = [m["stage"] for m in voice.modes]
     if voice.vocoder.arch.nsf:
         raise ExportError("this voice has an NSF vocoder (an F0-driven source with random draws); "
                           "the export takes plain HiFi-GAN voices only")
-    if config.target != "cpu":
+    if "export" in stages:
+        raise ExportError("this voice is an export already; export its parent stage")
+    precision = precision_for(voice, config)
+    if config.target != "cpu" and not _has_qat(voice):
         raise ExportError(f"the {config.target} target needs a qat stage (TensorRT's QDQ graph carries the ranges "
-                          f"QAT learns); export --target cpu for FP32 graphs")
-    if config.precision == "int8" and "qat" not in stages:
+                          f"QAT learns); run qat first, or export --target cpu for FP32 graphs")
+    if precision == "int8" and not _has_qat(voice):
         raise ExportError("export.precision=int8 needs a qat stage (its learned ranges); this voice has none: "
                           "run qat first, or export at fp32")
-    if config.precision == "int8":
-        raise ExportError("INT8 export of a qat stage is not built yet; export at fp32")
-    if stages:
-        raise ExportError(f"an fp32 export takes a float voice; this one has modes of {', '.join(stages)}")
+    if precision == "fp32" and _has_qat(voice):
+        raise ExportError("this voice is a qat stage (fake-quantized layers): export it at int8, or export its "
+                          "float parent at fp32")
+    if precision == "int8" and not config.polyphase and config.target != "tensorrt":
+        raise ExportError("INT8 cpu graphs need export.polyphase=true (ONNX Runtime has no INT8 ConvTranspose)")
 
 
 class ExportStage(Stage):
@@ -75,26 +95,41 @@ class ExportStage(Stage):
     def apply(self, voice: Voice, config: ExportConfig, ctx: StageContext) -> StageResult:
         check_exportable(voice, config)
         started = time.perf_counter()
-        ctx.step("export", 0, 2)
-        graphs = acoustic_graphs(voice.am)
-        ctx.step("export", 1, 2)
-        graphs["vocoder"] = vocoder_graph(voice.vocoder, config.polyphase)
-        ctx.step("export", 2, 2)
-        files = {name: f"{name}.onnx" for name in graphs}
-        mode = {"runtime": BACKEND, "target": config.target, "precision": config.precision, "opset": OPSET,
-                "polyphase": config.polyphase, "graphs": files,
+        precision, flags = precision_for(voice, config), cpu_flags()
+        artifacts, files, trt_files, int8_choice = {}, {}, {}, None
+        if config.target in ("cpu", "both"):
+            if precision == "int8":
+                graphs, int8_choice = int8_graphs(voice, config, flags, ctx.step)
+            else:
+                graphs = acoustic_graphs(voice.am)
+                graphs["vocoder"] = vocoder_graph(voice.vocoder, config.polyphase)
+            files = {name: f"{name}.onnx" for name in graphs}
+            artifacts.update({files[name]: data for name, data in graphs.items()})
+        if config.target in ("tensorrt", "both"):
+            ctx.step("tensorrt graphs", 0, 1)
+            qdq = qdq_graphs(voice)
+            prefix = PREFIX if config.target == "both" else ""
+            trt_files = {name: f"{prefix}{name}.onnx" for name in qdq}
+            artifacts.update({trt_files[name]: data for name, data in qdq.items()})
+            files = files or trt_files  # a tensorrt-only export runs its QDQ graphs in ONNX Runtime
+            ctx.step("tensorrt graphs", 1, 1)
+        mode = {"runtime": BACKEND, "target": config.target, "precision": precision, "opset": OPSET,
+                "polyphase": config.polyphase if config.target != "tensorrt" else False, "graphs": files,
                 "session": {"optimization": config.optimization, "threads": config.threads,
                             "spinning": config.spinning},
-                "cpu": {"flags": cpu_flags(), "cores": os.cpu_count()}}
-        sizes = {files[name]: len(data) for name, data in graphs.items()}
-        metrics = {"bytes": sizes, "total_bytes": sum(sizes.values()),
+                "cpu": {"flags": flags, "cores": os.cpu_count()}}
+        if int8_choice:
+            mode["int8"] = int8_choice
+        if trt_files:
+            mode["tensorrt"] = {"graphs": trt_files, "trtexec": trtexec_commands(trt_files, voice.am.arch.num_mels)}
+        sizes = {file: len(data) for file, data in artifacts.items()}
+        metrics = {"bytes": sizes, "total_bytes": sum(sizes[f] for f in files.values()),
                    "seconds": round(time.perf_counter() - started, 1)}
-        record = StageRecord(changes=[{"graph": name, "file": files[name], "bytes": len(data)}
-                                      for name, data in graphs.items()], metrics=metrics,
-                             report=_report(mode, sizes))
+        record = StageRecord(changes=[{"file": file, "bytes": size} for file, size in sizes.items()],
+                             metrics=metrics, report=_report(mode, sizes))
         # the same modules, in a Voice of its own: run_stage gives the result its modes and dir
         exported = dataclasses.replace(voice, modes=list(voice.modes), runtime={})
-        return StageResult(exported, record, mode, {files[name]: data for name, data in graphs.items()})
+        return StageResult(exported, record, mode, artifacts)
 
     def restore(self, voice: Voice, mode: dict, stage_dir: Path) -> Voice:
         voice.runtime = {"backend": mode["runtime"], "precision": mode["precision"], "dir": str(stage_dir),
@@ -104,11 +139,26 @@ class ExportStage(Stage):
 
 def _report(mode: dict, sizes: dict[str, int]) -> str:
     rows = "\n".join(f"| {name} | {size / 1e6:.2f} |" for name, size in sizes.items())
-    return (f"# Export: {mode['target']}, {mode['precision']}, {mode['runtime']}\n\n"
+    text = (f"# Export: {mode['target']}, {mode['precision']}, {mode['runtime']}\n\n"
             f"Opset {mode['opset']}; ConvTranspose1d rewritten as Conv1d + interleave: {mode['polyphase']}.\n"
             f"Session: {mode['session']}. CPU flags: {', '.join(mode['cpu']['flags']) or 'none read'}.\n\n"
-            f"| graph | MB |\n|---|---|\n{rows}\n\n"
-            f"Run it: `sambert-compress synth --voice THIS_DIR --text ... --out out.wav` (ONNX Runtime, no torch).\n")
+            f"| file | MB |\n|---|---|\n{rows}\n\n")
+    if "int8" in mode:
+        types = mode["int8"]["types"]
+        text += (f"## INT8 graphs\n\nActivations {types['activations']}, weights int8, reduce_range "
+                 f"{types['reduce_range']}; seconds per vocoder run by activation type: "
+                 f"{types['seconds_by_activation_type'] or 'fixed by the recipe'}.\n\n"
+                 "| graph | precision | why | INT8 nodes | float nodes | s/run fp32 | s/run int8 | kernels |\n"
+                 "|---|---|---|---|---|---|---|---|\n")
+        for name, row in mode["int8"]["graphs"].items():
+            seconds = row.get("seconds_per_run", {})
+            text += (f"| {name} | {row['precision']} | {row['reason']} | {row.get('int8_nodes', 0)} | "
+                     f"{row.get('float_nodes', '')} | {seconds.get('fp32', '')} | {seconds.get('int8', '')} | "
+                     f"{row.get('kernels', '')} |\n")
+        text += "\n"
+    if "tensorrt" in mode:
+        text += f"## TensorRT\n\nBuild the engines where TensorRT is installed:\n\n```\n{mode['tensorrt']['trtexec']}\n```\n\n"
+    return text + "Run it: `sambert-compress synth --voice THIS_DIR --text ... --out out.wav` (ONNX Runtime, no torch).\n"
 
 
 ENTRY = StageEntry(name="export", config_class=ExportConfig, group="export",

@@ -55,7 +55,7 @@ def test_synth_with_an_export_matches_torch(cli, exported, tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--target", "gpu"], "unknown export target 'gpu'"),
+    (["--target", "gpu"], "unknown export.target 'gpu'"),
     (["--target", "tensorrt"], "the tensorrt target needs a qat stage"),
     (["export.precision=int8"], "export.precision=int8 needs a qat stage"),
     (["--target", "cpu", "export.target=cpu"], "give the target once"),

@@ -64,23 +64,34 @@ def test_targets_that_need_qat_are_refused(tiny_voice, settings, message):
         check_exportable(tiny_voice, ExportConfig(**settings))
 
 
-def test_a_voice_with_modes_is_not_exported_as_float(tiny_voice):
+def test_a_qat_stage_is_exported_at_int8_only(tiny_voice):
     import dataclasses
 
     quantized = dataclasses.replace(tiny_voice, modes=[{"stage": "qat", "mode": {}}])
-    with pytest.raises(ExportError, match="INT8 export of a qat stage is not built yet"):
-        check_exportable(quantized, ExportConfig(precision="int8"))
-    with pytest.raises(ExportError, match="an fp32 export takes a float voice; this one has modes of qat"):
-        check_exportable(quantized, ExportConfig())
+    with pytest.raises(ExportError, match="this voice is a qat stage .* export it at int8"):
+        check_exportable(quantized, ExportConfig(precision="fp32"))
+    with pytest.raises(ExportError, match="INT8 cpu graphs need export.polyphase=true"):
+        check_exportable(quantized, ExportConfig(polyphase=False))
+    check_exportable(quantized, ExportConfig())  # auto: int8
+    exported = dataclasses.replace(tiny_voice, modes=[{"stage": "export", "mode": {}}])
+    with pytest.raises(ExportError, match="an export already"):
+        check_exportable(exported, ExportConfig())
 
 
 @pytest.mark.parametrize("settings, message", [
-    ({"target": "gpu"}, "unknown export target 'gpu'"), ({"precision": "fp8"}, "unknown export precision"),
-    ({"optimization": "max"}, "unknown optimization level"), ({"threads": -1}, "threads must be 0"),
+    ({"target": "gpu"}, "unknown export.target 'gpu'"), ({"precision": "fp8"}, "unknown export.precision"),
+    ({"optimization": "max"}, "unknown export.optimization"), ({"threads": -1}, "threads must be 0"),
+    ({"activations": "int4"}, "unknown export.activations"), ({"reduce_range": "maybe"}, "unknown export.reduce_range"),
+    ({"int8_graphs": "some"}, "unknown export.int8_graphs"), ({"calib_sentences": 0}, "calib_sentences must be"),
 ])
 def test_config_checks_its_values(settings, message):
     with pytest.raises(ValueError, match=message):
         ExportConfig(**settings)
+
+
+def test_reduce_range_reads_yaml_booleans():
+    assert ExportConfig(reduce_range=True).reduce_range == "true"
+    assert ExportConfig(reduce_range=False).reduce_range == "false"
 
 
 def test_an_nsf_voice_is_refused(nsf_voice):

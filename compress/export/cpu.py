@@ -1,0 +1,131 @@
+"""The cpu target at INT8: a qat stage's graphs for ONNX Runtime's integer kernels.
+
+    1. the float voice with INT8-grid weights and the learned ranges (ranges.py);
+    2. its float graphs (graphs.py; every ConvTranspose1d as a polyphase Conv1d);
+    3. the feeds of every graph while those graphs synthesize calibration sentences;
+    4. the activation type (U8S8 or S8S8) chosen by timing the vocoder both ways on this
+       CPU, unless the recipe fixes it; 7-bit weights where the CPU has no VNNI;
+    5. each graph quantized (int8.py), then kept INT8 only where it runs faster than its
+       float graph on the same feeds (the per-step graphs at batch 1 often do not), unless
+       the recipe asks for every graph in INT8.
+
+What was chosen, and the timings that chose it, go into the stage's mode and report.
+"""
+
+from __future__ import annotations
+
+import onnx
+import onnxruntime as ort
+
+from compress.checkpoint import arch_document
+from compress.emotions import CALIBRATION_ROTATION
+from compress.export import int8
+from compress.export.calibration import record_feeds
+from compress.export.config import ExportConfig
+from compress.export.graphs import acoustic_graphs, vocoder_graph
+from compress.export.polyphase import polyphase_generator
+from compress.export.ranges import WeightIndex, baked_float
+from compress.export.runtime import STEP_GRAPHS, open_voice, session_options
+from compress.models.voice import Voice
+from compress.prune.recovery import RecoveryConfig
+from sensitivity import calibration as calib
+
+VNNI_FLAGS = ("avx512_vnni", "avx_vnni", "amx_int8")
+TIMED_FEEDS = 8  # feeds per graph when timing float against INT8
+
+
+def float_graphs(voice: Voice) -> dict[str, bytes]:
+    graphs = acoustic_graphs(voice.am)
+    graphs["vocoder"] = vocoder_graph(voice.vocoder, polyphase=True)
+    return graphs
+
+
+def weight_index(voice: Voice) -> WeightIndex:
+    index = WeightIndex()
+    index.add_model("am", voice.am)
+    index.add_model("voc", voice.vocoder)
+    for i, branch in enumerate(polyphase_generator(voice.vocoder).transpose_upsamples):
+        index.add(f"voc.transpose_upsamples.{i}.1.deconv", branch[1].conv.weight, f"polyphase:{branch[1].stride}")
+    return index
+
+
+def _feeds(voice: Voice, graphs: dict[str, bytes], config: ExportConfig) -> dict[str, list[dict]]:
+    texts = RecoveryConfig(texts=config.texts).text_lines()
+    sentences = calib.from_text(voice, texts, config.calib_sentences, list(voice.tables.speakers),
+                                list(CALIBRATION_ROTATION))
+    onnx_voice = open_voice(arch_document(voice), {"session": _session(config)}, graphs)
+    return record_feeds(onnx_voice, sentences.encoded())
+
+
+def _session(config: ExportConfig) -> dict:
+    return {"optimization": config.optimization, "threads": config.threads, "spinning": config.spinning}
+
+
+def _options(config: ExportConfig, step: bool) -> ort.SessionOptions:
+    return session_options(_session(config), step)
+
+
+def _timed(data: bytes, feeds: list[dict], config: ExportConfig, step: bool) -> float:
+    return int8.seconds_per_feed(data, feeds[:TIMED_FEEDS], _options(config, step))
+
+
+def choose_types(config: ExportConfig, flags: list[str], time_vocoder) -> tuple[int8.Int8Types, dict | None]:
+    """The activation type (timed both ways with `time_vocoder(types) -> seconds` unless fixed)
+    and 7-bit weights where the CPU lacks VNNI (unless fixed); returns the timings too."""
+    if config.reduce_range == "auto":
+        reduce_range = not any(flag in flags for flag in VNNI_FLAGS)
+    else:
+        reduce_range = config.reduce_range == "true"
+    if config.activations != "auto":
+        return int8.Int8Types(config.activations, reduce_range), None
+    timings = {kind: time_vocoder(int8.Int8Types(kind, reduce_range)) for kind in int8.ACTIVATION_TYPES}
+    best = min(timings, key=timings.get)
+    return int8.Int8Types(best, reduce_range), {kind: round(s, 5) for kind, s in timings.items()}
+
+
+def _kernels(data: bytes, config: ExportConfig, step: bool) -> dict[str, int]:
+    """Counts of the integer kernels in the graph ONNX Runtime runs (and of what is left float)."""
+    ops = int8.optimized_op_types(data, _options(config, step))
+    return {op: n for op, n in ops.items() if op.startswith(("QLinear", "QGemm", "MatMulInteger", "DynamicQuant"))
+            or op in ("Conv", "Gemm", "MatMul", "FusedConv", "FusedGemm", "FusedMatMul", "QuantizeLinear",
+                      "DequantizeLinear")}
+
+
+def int8_graphs(voice: Voice, config: ExportConfig, flags: list[str], progress) -> tuple[dict[str, bytes], dict]:
+    """The cpu target's graphs of a qat voice and what was chosen ({"types", "graphs"})."""
+    baked, ranges = baked_float(voice)
+    graphs = float_graphs(baked)
+    models = {name: onnx.load_from_string(data) for name, data in graphs.items()}
+    index = weight_index(baked)
+    progress("calibration", 0, 1)
+    feeds = _feeds(baked, graphs, config)
+    progress("calibration", 1, 1)
+
+    def quantized(name: str, types: int8.Int8Types) -> tuple[bytes, int8.Plan]:
+        plan = int8.plan_graph(models[name], ranges, index, types)
+        return int8.quantize(graphs[name], plan, feeds[name], types), plan
+
+    types, type_seconds = choose_types(
+        config, flags, lambda t: _timed(quantized("vocoder", t)[0], feeds["vocoder"], config, step=False))
+    chosen, table = {}, {}
+    for done, (name, data) in enumerate(graphs.items()):
+        progress("quantize", done, len(graphs))
+        step = name in STEP_GRAPHS
+        plan = int8.plan_graph(models[name], ranges, index, types)
+        if not plan.quantized:
+            chosen[name], table[name] = data, {"precision": "fp32", "reason": "no INT8 layer in the graph"}
+            continue
+        candidate, _ = quantized(name, types)
+        seconds = {"fp32": _timed(data, feeds[name], config, step), "int8": _timed(candidate, feeds[name], config, step)}
+        keep = config.int8_graphs == "all" or seconds["int8"] < seconds["fp32"]
+        chosen[name] = candidate if keep else data
+        table[name] = {"precision": "int8" if keep else "fp32",
+                       "reason": ("every graph INT8 (export.int8_graphs=all)" if config.int8_graphs == "all" else
+                                  f"INT8 {'faster' if keep else 'not faster'} on this CPU"),
+                       "seconds_per_run": {k: round(v, 6) for k, v in seconds.items()},
+                       "int8_nodes": len(plan.quantized), "float_nodes": len(plan.excluded),
+                       "kernels": _kernels(chosen[name], config, step)}
+    progress("quantize", len(graphs), len(graphs))
+    return chosen, {"types": {"activations": types.activations, "weights": "int8", "reduce_range": types.reduce_range,
+                              "seconds_by_activation_type": type_seconds},
+                    "graphs": table, "calib_sentences": config.calib_sentences}
