@@ -39,6 +39,11 @@ AM_CALLS = (
     ("postnet", "mel_postnet", "forward"),
 )
 PARTS = ("frontend", "encoder", "variance", "decoder", "postnet", "am other", "vocoder")
+# An export's parts are its graphs (compress/export/graphs.py; the encoder graph holds the
+# variance adaptor's pitch and energy predictors, the memory graph the length regulator);
+# "driver other" is the Python driver between them. MACs are not counted there.
+ONNX_PARTS = ("frontend", "encoder", "duration_step", "memory", "decoder_step", "postnet_fsmn", "postnet_lstm",
+              "driver other", "vocoder")
 
 
 @dataclass
@@ -155,6 +160,27 @@ def _timed_pass(voice: Voice, encoded, durations) -> dict[str, float]:
     return spent
 
 
+def _onnx_timed_pass(voice: Voice, encoded, durations) -> dict[str, float]:
+    from compress.export.bridge import onnx_voice
+    from compress.export.runtime import hooked_sessions
+
+    spent: dict[str, float] = dict.fromkeys(ONNX_PARTS, 0.0)
+
+    def around(graph, _feeds, run):
+        start = time.perf_counter()
+        try:
+            return run()
+        finally:
+            spent[graph] += time.perf_counter() - start
+
+    with hooked_sessions(onnx_voice(voice), around):
+        start = time.perf_counter()
+        synthesis.synthesize(voice, encoded, durations=durations)
+        total = time.perf_counter() - start
+    spent["driver other"] = max(0.0, total - sum(spent.values()))
+    return spent
+
+
 def _counted_pass(voice: Voice, encoded, durations) -> dict[str, int]:
     found_per_call: list[tuple[str, dict]] = []
 
@@ -189,9 +215,7 @@ def profile_sentence(voice: Voice, text: str, speaker: str, emotion: str | None 
     without it the voice's own predicted durations decide."""
     if repeats < 1:
         raise InputError(f"repeats must be at least 1, got {repeats}")
-    if (getattr(voice, "runtime", None) or {}).get("backend"):  # its parts run where no hook sees them
-        raise InputError(f"profile times the torch modules; this export runs in {voice.runtime['backend']}: "
-                         f"bench it instead")
+    exported = bool((getattr(voice, "runtime", None) or {}).get("backend"))  # parts are its graphs
     start = time.perf_counter()
     lines, _ = text_to_lines(text, emotion, speaker)
     frontend_first_s = time.perf_counter() - start
@@ -215,17 +239,17 @@ def profile_sentence(voice: Voice, text: str, speaker: str, emotion: str | None 
             start = time.perf_counter()
             text_to_lines(text, emotion, speaker)
             frontend_s.append(time.perf_counter() - start)
-            runs.append(_timed_pass(voice, encoded, durations))
-        if progress:
+            runs.append((_onnx_timed_pass if exported else _timed_pass)(voice, encoded, durations))
+        if progress and not exported:
             progress("counting MACs")
-        counted = _counted_pass(voice, encoded, durations)
+        counted = dict.fromkeys(ONNX_PARTS, 0) if exported else _counted_pass(voice, encoded, durations)
         if progress:
             progress("measuring the matmul ceiling")
         ceiling = matmul_ceiling()
     frames = sum(int(o.mel.shape[0]) for o in result.sentences)
     parts = [PartTime("frontend", statistics.median(frontend_s))]
     parts += [PartTime(name, statistics.median(run[name] for run in runs), counted[name])
-              for name in PARTS if name != "frontend"]
+              for name in (ONNX_PARTS if exported else PARTS) if name != "frontend"]
     steps = sum(-(-int(o.mel.shape[0]) // voice.am.r) for o in result.sentences)
     return Profile(text=text, tokens=tokens, frames=frames, audio_s=frames * voice.audio.hop_length / voice.sample_rate,
                    decoder_steps=steps, threads=torch.get_num_threads(), repeats=repeats,
@@ -248,7 +272,7 @@ def format_table(profile: Profile) -> str:
     all_macs = sum(p.macs for p in profile.parts)
     rows.append(f"| **total** | {total:.3f} | 100% | {2 * all_macs / 1e9:.2f} | "
                 f"{2 * all_macs / total / 1e9:.1f} | {2 * all_macs / total / 1e9 / profile.matmul_gflops:.0%} |")
-    decoder = next(p for p in profile.parts if p.name == "decoder")
+    decoder = next(p for p in profile.parts if p.name in ("decoder", "decoder_step"))
     foot = (f"\n\ndecoder: {decoder.seconds / max(1, profile.decoder_steps) * 1e3:.2f} ms per step; "
             f"frontend's first call in this process (dictionaries loading): {profile.frontend_first_s:.3f} s")
     return head + "\n".join(rows) + foot + "\n"

@@ -17,6 +17,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,3 +150,29 @@ def zeros_for(session: ort.InferenceSession, names: list[str]) -> list[np.ndarra
     """Zero tensors of the static shapes a graph declares for `names` (its state inputs)."""
     shapes = input_shapes(session)
     return [np.zeros(shapes[name], dtype=np.float32) for name in names]
+
+
+class _HookedSession:
+    """A session stand-in whose `run` goes through `around(graph, feeds, run)`."""
+
+    def __init__(self, name: str, session, around: Callable):
+        self.name, self.session, self.around = name, session, around
+
+    def get_inputs(self):
+        return self.session.get_inputs()
+
+    def run(self, outputs, feeds):
+        return self.around(self.name, feeds, lambda: self.session.run(outputs, feeds))
+
+
+@contextmanager
+def hooked_sessions(voice: OnnxVoice, around: Callable[[str, dict, Callable], list]) -> Iterator[None]:
+    """Route every graph run of the voice through `around(graph name, feeds, run)` (recording
+    feeds, timing graphs); the sessions are put back afterwards."""
+    sessions = dict(voice.sessions)
+    try:
+        for name, session in sessions.items():
+            voice.sessions[name] = _HookedSession(name, session, around)
+        yield
+    finally:
+        voice.sessions.update(sessions)

@@ -80,10 +80,16 @@ def test_profile_command_rejects_bad_input(cli, args, message):
     assert "Traceback" not in got.stderr and got.stdout == ""
 
 
-def test_profile_refuses_an_export_whose_parts_no_hook_sees(tiny_voice, tmp_path):
+def test_profile_of_an_export_times_each_graph_and_leaves_the_sessions_as_they_were(tiny_voice, tmp_path):
+    from compress.export.bridge import onnx_voice
     from compress.loading import load_voice
     from tests.export.conftest import export_voice
 
     exported = load_voice(export_voice(tiny_voice, tmp_path / "export"))
-    with pytest.raises(InputError, match="this export runs in onnxruntime: bench it instead"):
-        profile.profile_sentence(exported, TEXT, exported.tables.speakers[0], repeats=1)
+    result = profile.profile_sentence(exported, TEXT, exported.tables.speakers[0], audio_s=1.0, repeats=2)
+    seconds = {p.name: p.seconds for p in result.parts}
+    assert list(seconds) == list(profile.ONNX_PARTS)
+    assert all(seconds[g] > 0 for g in ("encoder", "duration_step", "memory", "decoder_step", "vocoder"))
+    assert all(p.macs == 0 for p in result.parts)  # not counted in ONNX Runtime
+    assert all(type(s).__name__ == "InferenceSession" for s in onnx_voice(exported).sessions.values())
+    assert "decoder: " in profile.format_table(result)
