@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from compress.emotions import CALIBRATION_ROTATION
 from compress.export import driver
 from compress.export.runtime import OnnxVoice, hooked_sessions
+from compress.prune.recovery import RecoveryConfig
+from sensitivity import calibration as calib
 
 # Vocoder feeds are cut to this many frames: the calibrator keeps every intermediate tensor
 # of every feed, and a long mel at the sample rate is hundreds of MB of them.
@@ -46,3 +49,12 @@ def record_feeds(voice: OnnxVoice, encoded: list, step_every: int = 7, limit: in
             driver.synthesize(voice, [symbols])
     kept["vocoder"] = [_vocoder_window(feed) for feed in kept.get("vocoder", [])]
     return kept
+
+
+def calibration_sentences(voice, count: int, texts: str | None = None) -> list:
+    """Sub-sentences of the first `count` distillation sentences (or of `texts`), speakers and
+    emotions in rotation, less those longer than the encoder takes (a voice with a short
+    `max_len`)."""
+    lines = RecoveryConfig(texts=texts).text_lines()
+    encoded = calib.from_text(voice, lines, count, list(voice.tables.speakers), list(CALIBRATION_ROTATION)).encoded()
+    return [symbols for symbols in encoded if len(symbols) <= voice.am.arch.max_len]

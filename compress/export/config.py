@@ -27,6 +27,7 @@ class ExportConfig:
     int8_graphs: str = "faster"  # faster: a graph stays INT8 only if it runs faster than float; all
     calib_sentences: int = 8  # sentences whose feeds range the conv outputs and time the graphs
     texts: str | None = None  # calibration sentences, one per line; None: the package's distillation file
+    parity_sentences: int = 2  # sentences synthesized by the parent (torch) and the graphs (ORT), compared; 0 skips
 
     def __post_init__(self):
         for key, allowed in (("target", TARGETS), ("precision", PRECISIONS), ("optimization", OPTIMIZATION_LEVELS),
@@ -39,5 +40,7 @@ class ExportConfig:
             raise ValueError(f"unknown export.reduce_range {self.reduce_range!r}; use {', '.join(REDUCE_RANGE)}")
         if self.threads < 0:
             raise ValueError(f"threads must be 0 (every core) or more, got {self.threads}")
+        if self.parity_sentences < 0:
+            raise ValueError(f"parity_sentences must be >= 0, got {self.parity_sentences}")
         if self.calib_sentences < 1:
             raise ValueError(f"calib_sentences must be >= 1, got {self.calib_sentences}")

@@ -18,17 +18,15 @@ import onnx
 import onnxruntime as ort
 
 from compress.checkpoint import arch_document
-from compress.emotions import CALIBRATION_ROTATION
+from compress.errors import CompressError
 from compress.export import int8
-from compress.export.calibration import record_feeds
+from compress.export.calibration import calibration_sentences, record_feeds
 from compress.export.config import ExportConfig
 from compress.export.graphs import acoustic_graphs, vocoder_graph
 from compress.export.polyphase import polyphase_generator
 from compress.export.ranges import WeightIndex, baked_float
 from compress.export.runtime import STEP_GRAPHS, open_voice, session_options
 from compress.models.voice import Voice
-from compress.prune.recovery import RecoveryConfig
-from sensitivity import calibration as calib
 
 VNNI_FLAGS = ("avx512_vnni", "avx_vnni", "amx_int8")
 TIMED_FEEDS = 8  # feeds per graph when timing float against INT8
@@ -50,11 +48,12 @@ def weight_index(voice: Voice) -> WeightIndex:
 
 
 def _feeds(voice: Voice, graphs: dict[str, bytes], config: ExportConfig) -> dict[str, list[dict]]:
-    texts = RecoveryConfig(texts=config.texts).text_lines()
-    sentences = calib.from_text(voice, texts, config.calib_sentences, list(voice.tables.speakers),
-                                list(CALIBRATION_ROTATION))
+    sentences = calibration_sentences(voice, config.calib_sentences, config.texts)
+    if not sentences:
+        raise CompressError(f"no calibration sentence fits the encoder's {voice.am.arch.max_len} tokens; "
+                            f"give shorter ones with export.texts")
     onnx_voice = open_voice(arch_document(voice), {"session": _session(config)}, graphs)
-    return record_feeds(onnx_voice, sentences.encoded())
+    return record_feeds(onnx_voice, sentences)
 
 
 def _session(config: ExportConfig) -> dict:

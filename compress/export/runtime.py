@@ -147,9 +147,10 @@ def input_shapes(session: ort.InferenceSession) -> dict[str, list]:
 
 
 def zeros_for(session: ort.InferenceSession, names: list[str]) -> list[np.ndarray]:
-    """Zero tensors of the static shapes a graph declares for `names` (its state inputs)."""
+    """Zero tensors of the shapes a graph declares for `names` (its state inputs), a dynamic
+    (named) axis taken as 1: the batch axis of the tensorrt target's vocoder."""
     shapes = input_shapes(session)
-    return [np.zeros(shapes[name], dtype=np.float32) for name in names]
+    return [np.zeros([d if isinstance(d, int) else 1 for d in shapes[name]], dtype=np.float32) for name in names]
 
 
 class _HookedSession:

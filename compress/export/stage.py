@@ -24,9 +24,12 @@ from pathlib import Path
 
 from compress.errors import CompressError
 from compress.export.config import ExportConfig
+from compress.checkpoint import arch_document
+from compress.export.calibration import calibration_sentences
 from compress.export.cpu import int8_graphs
 from compress.export.graphs import OPSET, acoustic_graphs, vocoder_graph
-from compress.export.runtime import BACKEND
+from compress.export.parity import waveform_parity
+from compress.export.runtime import BACKEND, open_voice
 from compress.export.tensorrt import PREFIX, qdq_graphs, trtexec_commands
 from compress.models.voice import Voice
 from compress.registry import StageEntry
@@ -123,10 +126,15 @@ class ExportStage(Stage):
         if trt_files:
             mode["tensorrt"] = {"graphs": trt_files, "trtexec": trtexec_commands(trt_files, voice.am.arch.num_mels)}
         sizes = {file: len(data) for file, data in artifacts.items()}
-        metrics = {"bytes": sizes, "total_bytes": sum(sizes[f] for f in files.values()),
-                   "seconds": round(time.perf_counter() - started, 1)}
+        metrics = {"bytes": sizes, "total_bytes": sum(sizes[f] for f in files.values())}
+        if config.parity_sentences:
+            ctx.step("parity", 0, 1)
+            metrics["parity"] = _parity(voice, mode, artifacts, config)
+            ctx.step("parity", 1, 1)
+        metrics["seconds"] = round(time.perf_counter() - started, 1)
+        mode_report = {**mode, "parity": metrics.get("parity")}
         record = StageRecord(changes=[{"file": file, "bytes": size} for file, size in sizes.items()],
-                             metrics=metrics, report=_report(mode, sizes))
+                             metrics=metrics, report=_report(mode_report, sizes))
         # the same modules, in a Voice of its own: run_stage gives the result its modes and dir
         exported = dataclasses.replace(voice, modes=list(voice.modes), runtime={})
         return StageResult(exported, record, mode, artifacts)
@@ -135,6 +143,23 @@ class ExportStage(Stage):
         voice.runtime = {"backend": mode["runtime"], "precision": mode["precision"], "dir": str(stage_dir),
                          "graphs": {name: str(Path(stage_dir) / file) for name, file in mode["graphs"].items()}}
         return voice
+
+
+def _parity(voice: Voice, mode: dict, artifacts: dict[str, bytes], config: ExportConfig) -> dict:
+    """Waveform parity of each target's graphs with the voice they were traced from."""
+    sentences = calibration_sentences(voice, config.parity_sentences, config.texts)
+    if not sentences:
+        return {}
+    arch = arch_document(voice)
+    sets = {mode["target"] if mode["target"] != "both" else "cpu": mode["graphs"]}
+    if "tensorrt" in mode and mode["target"] == "both":
+        sets["tensorrt"] = mode["tensorrt"]["graphs"]
+    found = {}
+    for target, files in sets.items():
+        graphs = {name: artifacts[file] for name, file in files.items()}
+        found[target] = {k: (round(v, 7) if isinstance(v, float) else v) for k, v in waveform_parity(
+            voice, open_voice(arch, mode, graphs), sentences).items()}
+    return found
 
 
 def _report(mode: dict, sizes: dict[str, int]) -> str:
@@ -155,6 +180,14 @@ def _report(mode: dict, sizes: dict[str, int]) -> str:
             text += (f"| {name} | {row['precision']} | {row['reason']} | {row.get('int8_nodes', 0)} | "
                      f"{row.get('float_nodes', '')} | {seconds.get('fp32', '')} | {seconds.get('int8', '')} | "
                      f"{row.get('kernels', '')} |\n")
+        text += "\n"
+    if mode.get("parity"):
+        text += ("## Against the torch voice it was traced from\n\nThe same sentences with the parent's durations "
+                 "held (waveform samples in [-1, 1]):\n\n| graphs | sentences | max difference | RMS | RMS / signal RMS |\n"
+                 "|---|---|---|---|---|\n")
+        for target, row in mode["parity"].items():
+            text += (f"| {target} | {row['sentences']} | {row['max_abs']:.4g} | {row['rms']:.4g} | "
+                     f"{row['relative_rms']:.4g} |\n")
         text += "\n"
     if "tensorrt" in mode:
         text += f"## TensorRT\n\nBuild the engines where TensorRT is installed:\n\n```\n{mode['tensorrt']['trtexec']}\n```\n\n"

@@ -174,3 +174,13 @@ def test_every_int8_layer_of_a_graph_is_matched_by_its_weight(tiny_qat):
     # every INT8 layer but those traced inside the torch-only paths is found in some graph
     assert matched and matched <= set(ranges)
     assert {name for name in ranges if name.startswith("voc.")} <= matched
+
+
+def test_the_export_measures_its_own_parity_with_its_parent(tiny_int8_export, tiny_export):
+    parity = json.loads((tiny_int8_export / "manifest.json").read_text())["history"][-1]["metrics"]["parity"]
+    assert set(parity) == {"cpu", "tensorrt"} and parity["cpu"]["sentences"] == 2
+    assert 0 < parity["cpu"]["relative_rms"] <= CPU_RMS_TOLERANCE
+    assert parity["tensorrt"]["relative_rms"] <= CPU_RMS_TOLERANCE
+    assert "## Against the torch voice" in (tiny_int8_export / "report.md").read_text()
+    fp32 = json.loads((tiny_export / "manifest.json").read_text())["history"][-1]["metrics"]["parity"]["cpu"]
+    assert fp32["max_abs"] <= 1e-4  # the float graphs compute the float voice

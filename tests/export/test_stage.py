@@ -83,6 +83,7 @@ def test_a_qat_stage_is_exported_at_int8_only(tiny_voice):
     ({"optimization": "max"}, "unknown export.optimization"), ({"threads": -1}, "threads must be 0"),
     ({"activations": "int4"}, "unknown export.activations"), ({"reduce_range": "maybe"}, "unknown export.reduce_range"),
     ({"int8_graphs": "some"}, "unknown export.int8_graphs"), ({"calib_sentences": 0}, "calib_sentences must be"),
+    ({"parity_sentences": -1}, "parity_sentences must be"),
 ])
 def test_config_checks_its_values(settings, message):
     with pytest.raises(ValueError, match=message):

@@ -1,0 +1,34 @@
+"""How far an export's graphs are from the torch voice they were traced from.
+
+Each sentence is synthesized by the torch voice (a qat stage computes INT8 in fake
+quantization), then by the graphs in ONNX Runtime with the torch voice's integer durations
+held, so both make the same number of samples from the same frame layout. The figures: the
+largest sample difference, the RMS of the difference, and that RMS relative to the torch
+waveform's RMS. Spectral distances (MCD, PESQ) come from the bench with the parent as
+reference: `bench --voice PARENT --voice EXPORT`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from compress import synthesis
+from compress.export import driver
+from compress.export.runtime import OnnxVoice
+from compress.models.voice import Voice
+
+
+def waveform_parity(parent: Voice, exported: OnnxVoice, encoded: list) -> dict:
+    """{"sentences", "max_abs", "rms", "relative_rms"} over `encoded` (EncodedSymbols)."""
+    theirs, ours = [], []
+    for symbols in encoded:
+        reference = synthesis.synthesize(parent, [symbols])
+        held = [sentence.durations.numpy() for sentence in reference.sentences]
+        theirs.append(np.asarray(reference.wav, dtype=np.float64))
+        ours.append(np.asarray(driver.synthesize(exported, [symbols], durations=held).wav, dtype=np.float64))
+    a, b = np.concatenate(theirs), np.concatenate(ours)
+    if a.shape != b.shape:
+        raise ValueError(f"the export made {b.size} samples where its parent made {a.size}")
+    rms = float(np.sqrt(np.mean((a - b) ** 2)))
+    return {"sentences": len(encoded), "max_abs": float(np.abs(a - b).max()), "rms": rms,
+            "relative_rms": rms / max(float(np.sqrt(np.mean(a ** 2))), 1e-12)}
