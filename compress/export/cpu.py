@@ -64,28 +64,34 @@ def _options(config: ExportConfig, step: bool) -> ort.SessionOptions:
     return session_options(_session(config), step)
 
 
-def _timed(data: bytes, feeds: list[dict], config: ExportConfig, step: bool) -> float:
-    return int8.seconds_per_feed(data, feeds[:TIMED_FEEDS], _options(config, step))
+def _compare(candidates: dict[str, bytes], feeds: list[dict], config: ExportConfig, step: bool) -> dict[str, float]:
+    return int8.compare_seconds(candidates, feeds[:TIMED_FEEDS], lambda: _options(config, step))
 
 
 def choose_types(config: ExportConfig, flags: list[str], time_vocoder) -> tuple[int8.Int8Types, dict | None]:
-    """The activation type (timed both ways with `time_vocoder(types) -> seconds` unless fixed)
-    and 7-bit weights where the CPU lacks VNNI (unless fixed); returns the timings too."""
+    """The activation type and 7-bit weights where the CPU lacks VNNI (unless the recipe fixes
+    them). `time_vocoder([types, ...]) -> {activations: seconds or None}` times the vocoder
+    quantized each way; None marks a graph in which ONNX Runtime fused no integer kernel (S8S8
+    QDQ convs on x86, say), which is no INT8 graph at all. Returns the timings too."""
     if config.reduce_range == "auto":
         reduce_range = not any(flag in flags for flag in VNNI_FLAGS)
     else:
         reduce_range = config.reduce_range == "true"
     if config.activations != "auto":
         return int8.Int8Types(config.activations, reduce_range), None
-    timings = {kind: time_vocoder(int8.Int8Types(kind, reduce_range)) for kind in int8.ACTIVATION_TYPES}
-    best = min(timings, key=timings.get)
-    return int8.Int8Types(best, reduce_range), {kind: round(s, 5) for kind, s in timings.items()}
+    timings = time_vocoder([int8.Int8Types(kind, reduce_range) for kind in int8.ACTIVATION_TYPES])
+    usable = {kind: t for kind, t in timings.items() if t is not None}
+    if not usable:
+        raise CompressError("ONNX Runtime fuses no integer kernel into the vocoder with either activation type "
+                            "on this CPU; export at fp32")
+    best = min(usable, key=usable.get)
+    return int8.Int8Types(best, reduce_range), {k: (round(t, 5) if t is not None else None) for k, t in timings.items()}
 
 
 def _kernels(data: bytes, config: ExportConfig, step: bool) -> dict[str, int]:
     """Counts of the integer kernels in the graph ONNX Runtime runs (and of what is left float)."""
     ops = int8.optimized_op_types(data, _options(config, step))
-    return {op: n for op, n in ops.items() if op.startswith(("QLinear", "QGemm", "MatMulInteger", "DynamicQuant"))
+    return {op: n for op, n in ops.items() if op in int8.INTEGER_KERNELS or op.startswith("QLinear")
             or op in ("Conv", "Gemm", "MatMul", "FusedConv", "FusedGemm", "FusedMatMul", "QuantizeLinear",
                       "DequantizeLinear")}
 
@@ -100,12 +106,22 @@ def int8_graphs(voice: Voice, config: ExportConfig, flags: list[str], progress) 
     feeds = _feeds(baked, graphs, config)
     progress("calibration", 1, 1)
 
-    def quantized(name: str, types: int8.Int8Types) -> tuple[bytes, int8.Plan]:
-        plan = int8.plan_graph(models[name], ranges, index, types)
-        return int8.quantize(graphs[name], plan, feeds[name], types), plan
+    made: dict[tuple, bytes] = {}
 
-    types, type_seconds = choose_types(
-        config, flags, lambda t: _timed(quantized("vocoder", t)[0], feeds["vocoder"], config, step=False))
+    def quantized(name: str, types: int8.Int8Types) -> bytes:
+        if (name, types) not in made:
+            plan = int8.plan_graph(models[name], ranges, index, types)
+            made[name, types] = int8.quantize(graphs[name], plan, feeds[name], types)
+        return made[name, types]
+
+    def time_vocoder(candidates: list[int8.Int8Types]) -> dict[str, float | None]:
+        graphs_by_type = {t.activations: quantized("vocoder", t) for t in candidates}
+        fused = {kind: data for kind, data in graphs_by_type.items()
+                 if int8.integer_kernels(int8.optimized_op_types(data, _options(config, False)))}
+        seconds = _compare(fused, feeds["vocoder"], config, step=False) if fused else {}
+        return {kind: seconds.get(kind) for kind in graphs_by_type}
+
+    types, type_seconds = choose_types(config, flags, time_vocoder)
     chosen, table = {}, {}
     for done, (name, data) in enumerate(graphs.items()):
         progress("quantize", done, len(graphs))
@@ -114,13 +130,18 @@ def int8_graphs(voice: Voice, config: ExportConfig, flags: list[str], progress) 
         if not plan.quantized:
             chosen[name], table[name] = data, {"precision": "fp32", "reason": "no INT8 layer in the graph"}
             continue
-        candidate, _ = quantized(name, types)
-        seconds = {"fp32": _timed(data, feeds[name], config, step), "int8": _timed(candidate, feeds[name], config, step)}
-        keep = config.int8_graphs == "all" or seconds["int8"] < seconds["fp32"]
+        candidate = quantized(name, types)
+        fused = int8.integer_kernels(int8.optimized_op_types(candidate, _options(config, step)))
+        seconds = _compare({"fp32": data, "int8": candidate}, feeds[name], config, step)
+        if config.int8_graphs == "all":
+            keep, reason = True, "every graph INT8 (export.int8_graphs=all)"
+        elif not fused:
+            keep, reason = False, "ONNX Runtime fused no integer kernel into it"
+        else:
+            keep = seconds["int8"] < seconds["fp32"]
+            reason = f"INT8 {'faster' if keep else 'not faster'} on this CPU"
         chosen[name] = candidate if keep else data
-        table[name] = {"precision": "int8" if keep else "fp32",
-                       "reason": ("every graph INT8 (export.int8_graphs=all)" if config.int8_graphs == "all" else
-                                  f"INT8 {'faster' if keep else 'not faster'} on this CPU"),
+        table[name] = {"precision": "int8" if keep else "fp32", "reason": reason,
                        "seconds_per_run": {k: round(v, 6) for k, v in seconds.items()},
                        "int8_nodes": len(plan.quantized), "float_nodes": len(plan.excluded),
                        "kernels": _kernels(chosen[name], config, step)}

@@ -138,19 +138,33 @@ def quantize(model_bytes: bytes, plan: Plan, feeds: list[dict], types: Int8Types
         return target.read_bytes()
 
 
-def seconds_per_feed(model_bytes: bytes, feeds: list[dict], options, repeats: int = 3) -> float:
-    """Median over `repeats` rounds of the mean time of one run over `feeds`."""
+def compare_seconds(candidates: dict[str, bytes], feeds: list[dict], options_for, rounds: int = 5) -> dict[str, float]:
+    """Seconds per run over `feeds` of each candidate graph, timed in interleaved rounds (A, B,
+    A, B, ...) and the fastest round kept: on a shared machine a burst of load then slows one
+    round of each candidate, not all the rounds of one."""
     import onnxruntime as ort
 
-    session = ort.InferenceSession(model_bytes, options, providers=["CPUExecutionProvider"])
-    session.run(None, feeds[0])  # first run allocates
-    rounds = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        for feed in feeds:
-            session.run(None, feed)
-        rounds.append((time.perf_counter() - started) / len(feeds))
-    return float(np.median(rounds))
+    sessions = {name: ort.InferenceSession(data, options_for(), providers=["CPUExecutionProvider"])
+                for name, data in candidates.items()}
+    for session in sessions.values():
+        session.run(None, feeds[0])  # the first run allocates
+    best = dict.fromkeys(sessions, float("inf"))
+    for _ in range(rounds):
+        for name, session in sessions.items():
+            started = time.perf_counter()
+            for feed in feeds:
+                session.run(None, feed)
+            best[name] = min(best[name], (time.perf_counter() - started) / len(feeds))
+    return best
+
+
+INTEGER_KERNELS = ("QLinearConv", "QLinearMatMul", "QGemm", "MatMulInteger", "MatMulIntegerToFloat", "ConvInteger",
+                   "DynamicQuantizeMatMul")
+
+
+def integer_kernels(ops: dict[str, int]) -> int:
+    """How many nodes of an optimized graph compute in integers."""
+    return sum(n for op, n in ops.items() if op in INTEGER_KERNELS)
 
 
 def optimized_op_types(model_bytes: bytes, options) -> dict[str, int]:

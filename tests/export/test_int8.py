@@ -146,21 +146,30 @@ def test_the_export_dir_synthesizes_and_streams_through_the_cli(cli, tiny_int8_e
     assert load_voice(tiny_int8_export).runtime["precision"] == "int8"
 
 
-def test_types_follow_the_cpu_and_the_recipe():
+def test_types_follow_the_cpu_the_timings_and_the_recipe():
+    from compress.errors import CompressError
     from compress.export.config import ExportConfig
 
-    timed = []
+    asked = []
 
-    def time_vocoder(types):
-        timed.append(types)
-        return {"uint8": 2.0, "int8": 1.0}[types.activations]
+    def timings(found):
+        def time_vocoder(candidates):
+            asked.append(candidates)
+            return {t.activations: found[t.activations] for t in candidates}
+        return time_vocoder
 
-    types, seconds = choose_types(ExportConfig(), ["avx2"], time_vocoder)
+    types, seconds = choose_types(ExportConfig(), ["avx2"], timings({"uint8": 2.0, "int8": 1.0}))
     assert types == int8.Int8Types("int8", reduce_range=True) and seconds == {"uint8": 2.0, "int8": 1.0}
-    types, _ = choose_types(ExportConfig(), ["avx2", "avx512_vnni"], time_vocoder)
+    types, _ = choose_types(ExportConfig(), ["avx2", "avx512_vnni"], timings({"uint8": 2.0, "int8": 1.0}))
     assert types.reduce_range is False
-    types, seconds = choose_types(ExportConfig(activations="uint8", reduce_range=False), ["avx2"], time_vocoder)
-    assert types == int8.Int8Types("uint8", False) and seconds is None and len(timed) == 4
+    # a type whose graph runs no integer kernel is never chosen, however fast
+    types, seconds = choose_types(ExportConfig(), ["avx512_vnni"], timings({"uint8": 2.0, "int8": None}))
+    assert types.activations == "uint8" and seconds["int8"] is None
+    with pytest.raises(CompressError, match="no integer kernel"):
+        choose_types(ExportConfig(), ["avx512_vnni"], timings({"uint8": None, "int8": None}))
+    calls = len(asked)
+    types, seconds = choose_types(ExportConfig(activations="uint8", reduce_range=False), ["avx2"], timings({}))
+    assert types == int8.Int8Types("uint8", False) and seconds is None and len(asked) == calls
 
 
 def test_every_int8_layer_of_a_graph_is_matched_by_its_weight(tiny_qat):

@@ -16,8 +16,11 @@ from tests.conftest import TINY
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_runtime_path_imports_no_torch(tiny_export):
-    """Open the export and synthesize from text through the frontend in a fresh process."""
+@pytest.mark.parametrize("fixture", ["tiny_export", "tiny_int8_export"])
+def test_runtime_path_imports_no_torch(fixture, request):
+    """Open the export (FP32, or INT8 of a qat stage) and synthesize from text through the
+    frontend in a fresh process."""
+    tiny_export = request.getfixturevalue(fixture)
     script = (
         "import sys\n"
         "from compress.backends import open_voice\n"
