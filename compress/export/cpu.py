@@ -96,6 +96,27 @@ def _kernels(data: bytes, config: ExportConfig, step: bool) -> dict[str, int]:
                       "DequantizeLinear")}
 
 
+def _choose(name: str, fp32: bytes, candidate: bytes, plan: int8.Plan, feeds: list[dict],
+            config: ExportConfig) -> tuple[bytes, dict]:
+    """The INT8 graph where it has integer kernels and runs faster (or the recipe says all),
+    else the float one; with the row of the mode's table that says why."""
+    step = name in STEP_GRAPHS
+    fused = int8.integer_kernels(int8.optimized_op_types(candidate, _options(config, step)))
+    seconds = _compare({"fp32": fp32, "int8": candidate}, feeds, config, step)
+    if config.int8_graphs == "all":
+        keep, reason = True, "every graph INT8 (export.int8_graphs=all)"
+    elif not fused:
+        keep, reason = False, "ONNX Runtime fused no integer kernel into it"
+    else:
+        keep = seconds["int8"] < seconds["fp32"]
+        reason = f"INT8 {'faster' if keep else 'not faster'} on this CPU"
+    graph = candidate if keep else fp32
+    return graph, {"precision": "int8" if keep else "fp32", "reason": reason,
+                   "seconds_per_run": {k: round(v, 6) for k, v in seconds.items()},
+                   "int8_nodes": len(plan.quantized), "float_nodes": len(plan.excluded),
+                   "kernels": _kernels(graph, config, step)}
+
+
 def int8_graphs(voice: Voice, config: ExportConfig, flags: list[str], progress) -> tuple[dict[str, bytes], dict]:
     """The cpu target's graphs of a qat voice and what was chosen ({"types", "graphs"})."""
     baked, ranges = baked_float(voice)
@@ -125,26 +146,11 @@ def int8_graphs(voice: Voice, config: ExportConfig, flags: list[str], progress) 
     chosen, table = {}, {}
     for done, (name, data) in enumerate(graphs.items()):
         progress("quantize", done, len(graphs))
-        step = name in STEP_GRAPHS
         plan = int8.plan_graph(models[name], ranges, index, types)
         if not plan.quantized:
             chosen[name], table[name] = data, {"precision": "fp32", "reason": "no INT8 layer in the graph"}
             continue
-        candidate = quantized(name, types)
-        fused = int8.integer_kernels(int8.optimized_op_types(candidate, _options(config, step)))
-        seconds = _compare({"fp32": data, "int8": candidate}, feeds[name], config, step)
-        if config.int8_graphs == "all":
-            keep, reason = True, "every graph INT8 (export.int8_graphs=all)"
-        elif not fused:
-            keep, reason = False, "ONNX Runtime fused no integer kernel into it"
-        else:
-            keep = seconds["int8"] < seconds["fp32"]
-            reason = f"INT8 {'faster' if keep else 'not faster'} on this CPU"
-        chosen[name] = candidate if keep else data
-        table[name] = {"precision": "int8" if keep else "fp32", "reason": reason,
-                       "seconds_per_run": {k: round(v, 6) for k, v in seconds.items()},
-                       "int8_nodes": len(plan.quantized), "float_nodes": len(plan.excluded),
-                       "kernels": _kernels(chosen[name], config, step)}
+        chosen[name], table[name] = _choose(name, data, quantized(name, types), plan, feeds[name], config)
     progress("quantize", len(graphs), len(graphs))
     return chosen, {"types": {"activations": types.activations, "weights": "int8", "reduce_range": types.reduce_range,
                               "seconds_by_activation_type": type_seconds},
