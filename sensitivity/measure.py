@@ -23,16 +23,27 @@ KAN-TTS does), synthesis runs with those and is vocoded (in both modes: the chan
 large for the mel conversion's first-order calibration), and the frames are aligned to the
 reference by DTW (spectra.dtw_mean). Identical durations give exactly 0 dB without
 synthesis; an empty output is measured as silence.
+
+A masked distance depends only on the voice (its weights and architecture, as they were when
+the Measurer was built), the calibration sentences, `am_distance`, the group and the removed
+units, so it is kept for the life of the process under a digest of those. A pipeline's prune
+then reads the curve points that its sensitivity step already measured on the same voice
+(every point whose removed units are the same, i.e. all of them where both ranked by the same
+Taylor importance) instead of measuring them again: on the demo voice the prune's curves took
+87 s of its 911 s in the light pipeline before, 1.3 s when read back.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 
+from compress.checkpoint import arch_document, weights_sha256
 from compress.models.symbols import EncodedSymbols
 from compress.models.variance import round_durations
 from compress.models.nsf import vocoder_input
@@ -54,6 +65,9 @@ AM_PARTS = (("am.variance_adaptor.duration_predictor.", "duration"), ("am.mel_de
 AM_ORDER = ("duration", "prepare", "decoder", "postnet")
 
 Progress = Callable[[str, int, int], None]
+
+# (measurer digest, group name, removed units) -> dB, shared by every Measurer of the process
+_MASKED_DISTANCES: dict[tuple, float] = {}
 
 
 @dataclass(frozen=True)
@@ -145,6 +159,7 @@ class Measurer:
                 progress("reference outputs", index + 1, len(calibration))
         self.gain = measure_gain(lambda mel: waveform(voice, mel), self.features, self.utterances) \
             if am_distance == "mel" else None
+        self.digest = _digest(voice, calibration, am_distance)
 
     @torch.no_grad()
     def _reference(self, symbols: EncodedSymbols) -> Utterance:
@@ -163,9 +178,13 @@ class Measurer:
         return vocoder_input(mel, self.voice.am.arch.f0_norm).T[None]
 
     def masked_distance(self, group: UnitGroup, removed: list[list[int]]) -> float:
-        """dB distance with `removed` units of `group` silenced (the voice is restored after)."""
-        with masked(self.tensors, group, removed):
-            return self.distance(group)
+        """dB distance with `removed` units of `group` silenced (the voice is restored after);
+        measured once per process for the same voice, sentences and units (see the module)."""
+        key = (self.digest, group.name, tuple(tuple(block) for block in removed))
+        if key not in _MASKED_DISTANCES:
+            with masked(self.tensors, group, removed):
+                _MASKED_DISTANCES[key] = self.distance(group)
+        return _MASKED_DISTANCES[key]
 
     @torch.no_grad()
     def distance(self, group: UnitGroup) -> float:
@@ -208,6 +227,15 @@ class Measurer:
         test = self.features(waveform(self.voice, mel)).clamp(min=floor)
         return spectra.dtw_mean(u.spectrum.clamp(min=floor), test, u.speech)
 
+
+def _digest(voice: Voice, calibration: list[EncodedSymbols], am_distance: str) -> str:
+    """sha256 of what a masked distance depends on besides the group and the units."""
+    digest = hashlib.sha256(json.dumps([weights_sha256(voice), arch_document(voice), am_distance],
+                                       sort_keys=True, default=str).encode("utf-8"))
+    for symbols in calibration:
+        for array in (symbols.ling, symbols.emotion, symbols.speaker):
+            digest.update(f"{array.dtype}{array.shape}".encode("utf-8") + array.tobytes())
+    return digest.hexdigest()
 
 
 @torch.no_grad()

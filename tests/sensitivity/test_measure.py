@@ -112,3 +112,21 @@ def test_nsf_measurer_is_deterministic(nsf_voice, tiny_calibration):
     for name in ("am.decoder.0.ffn", "voc.conv_pre", "voc.stage.1"):
         assert measurer.distance(groups[name]) == 0.0
     assert measurer.masked_distance(groups["voc.stage.1"], [[0, 1]]) > 0.0
+
+
+def test_a_masked_distance_is_measured_once_per_voice_and_units(tiny_voice, fresh_voice, tiny_calibration,
+                                                                tiny_groups, monkeypatch):
+    """A second Measurer over the same voice content (the pipeline's prune after its
+    sensitivity step, each with its own loaded voice) reads what the first measured; a voice
+    whose weights differ is measured afresh."""
+    group = tiny_groups["voc.stage.2"]
+    removed = [list(range(group.block_size // 2))] * group.blocks
+    value = Measurer(tiny_voice, tiny_calibration[:1]).masked_distance(group, removed)
+    twin = Measurer(fresh_voice, tiny_calibration[:1])
+    measured = []
+    monkeypatch.setattr(Measurer, "distance", lambda self, g: measured.append(g.name) or -1.0)
+    assert twin.masked_distance(group, removed) == value > 0.0 and not measured
+    with torch.no_grad():
+        next(fresh_voice.vocoder.parameters()).add_(0.01)
+    assert Measurer(fresh_voice, tiny_calibration[:1]).masked_distance(group, removed) == -1.0
+    assert measured == [group.name]
