@@ -88,7 +88,7 @@ def stream_with_mel(voice: Voice, symbols: EncodedSymbols, speed: float = 1.0,
     if engine is not None:  # an export dir: its graphs in ONNX Runtime
         from compress.export import driver
 
-        yield from driver.stream_with_mel(engine, symbols, speed, durations)
+        yield from driver.stream_with_mel(engine, symbols, speed, durations, seed)
         return
     if not voice.vocoder.arch.causal:
         raise InputError("streaming needs a causal vocoder; this voice's vocoder is not causal")
@@ -122,7 +122,7 @@ def stream_mel(voice: Voice, mel: np.ndarray, seed: int | None = None) -> Iterat
     if engine is not None:
         from compress.export import driver
 
-        yield from driver.stream_mel(engine, mel)
+        yield from driver.stream_mel(engine, mel, seed)
         return
     if not voice.vocoder.arch.causal:
         raise InputError("streaming needs a causal vocoder; this voice's vocoder is not causal")

@@ -51,7 +51,7 @@ def vocode(voice: Voice, mel: np.ndarray | torch.Tensor, seed: int | None = None
     if engine is not None:
         from compress.export import driver
 
-        return driver.vocode(engine, np.asarray(mel, dtype=np.float32))
+        return driver.vocode(engine, np.asarray(mel, dtype=np.float32), seed)
     mel = torch.as_tensor(mel, dtype=torch.float32)
     if not torch.isfinite(mel).all():
         raise InputError("the mel is not finite")

@@ -21,7 +21,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("compress", "compress.errors", "compress.files", "compress.emotions"),  # version, errors, file helpers, tables
     ("compress.recipe",),  # recipe composition (Hydra); reads no model
     ("compress.audio", "compress.audio_io"),  # features and audio files
-    ("compress.models.symbols", "compress.models.voice_dir", "compress.utterances"),  # torch-free: what the frontend needs
+    # torch-free: what the frontend and the ONNX Runtime voice need
+    ("compress.models.symbols", "compress.models.voice_dir", "compress.models.nsf_source", "compress.utterances"),
     # torch-free: the ONNX Runtime voice of an export dir (the export stage itself is higher up)
     ("compress.export.config", "compress.export.runtime", "compress.export.driver"),
     ("compress.frontend",),

@@ -31,6 +31,7 @@ def as_acoustic_output(sentence) -> AcousticOutput:
     """The driver's numpy sentence in the torch API's type."""
     mel = torch.from_numpy(np.ascontiguousarray(sentence.mel))
     return AcousticOutput(
-        mel=mel, vocoder_input=mel, durations=torch.from_numpy(sentence.durations),
+        mel=mel, vocoder_input=torch.from_numpy(np.ascontiguousarray(sentence.vocoder_input)),
+        durations=torch.from_numpy(sentence.durations),
         log_durations=torch.from_numpy(sentence.log_durations), pitch=torch.from_numpy(sentence.pitch),
         energy=torch.from_numpy(sentence.energy), band_width=sentence.band_width)

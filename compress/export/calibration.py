@@ -25,11 +25,17 @@ PER_STEP = ("duration_step", "decoder_step")
 
 
 def _vocoder_window(feed: dict) -> dict:
+    """The middle VOCODER_FRAMES frames of a vocoder feed (and the samples of an NSF source)."""
     mel = feed["mel"]
-    if mel.shape[-1] <= VOCODER_FRAMES:
+    frames = mel.shape[-1]
+    if frames <= VOCODER_FRAMES:
         return feed
-    start = (mel.shape[-1] - VOCODER_FRAMES) // 2
-    return {**feed, "mel": np.ascontiguousarray(mel[..., start : start + VOCODER_FRAMES])}
+    start = (frames - VOCODER_FRAMES) // 2
+    window = {**feed, "mel": np.ascontiguousarray(mel[..., start : start + VOCODER_FRAMES])}
+    if "source" in feed:
+        hop = feed["source"].shape[-1] // frames
+        window["source"] = np.ascontiguousarray(feed["source"][..., start * hop : (start + VOCODER_FRAMES) * hop])
+    return window
 
 
 def record_feeds(voice: OnnxVoice, encoded: list, step_every: int = 7, limit: int = 48) -> dict[str, list[dict]]:

@@ -9,19 +9,24 @@ The same API shape as compress/synthesis.py and compress/streaming.py, in numpy:
 
 The steps between graphs are what the torch model does between modules: durations rounded
 half up, the length regulator's frame layout, the decoder's band masks and its rolling KV
-cache, the post-net's look-ahead window. Imports no torch. The `seed` arguments exist for the
-torch API's shape only: an export (of a voice without an NSF source) draws nothing at random.
+cache, the post-net's look-ahead window, and for an NSF voice the F0 de-normalisation and
+the sine source (compress/models/nsf_source.py). Imports no torch.
+
+Only an NSF voice draws at random: `seed` seeds numpy's generator (`draws`, any factory of
+an object with numpy's `uniform` and `normal`; parity checks pass one that draws with torch
+as the original does), once per vocoder run, as torch's global seed is set before each.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from compress.errors import InputError
 from compress.export.runtime import OnnxVoice, input_shapes, zeros_for
+from compress.models import nsf_source
 from compress.models.symbols import EncodedSymbols
 from compress.utterances import CHUNK_FRAMES, FIRST_CHUNK_FRAMES, SENTENCE_GAP_S, stream_bounds
 from compress.utterances import encode_lines  # noqa: F401 - the synthesis API, as compress.synthesis
@@ -31,12 +36,13 @@ from compress.utterances import encode_lines  # noqa: F401 - the synthesis API, 
 class Sentence:
     """One sub-sentence: the mel fed to the vocoder and the prosody that produced it."""
 
-    mel: np.ndarray  # (frames, n_mels)
+    mel: np.ndarray  # (frames, n_mels): the acoustic model's output
     durations: np.ndarray  # (T,) int64
     log_durations: np.ndarray  # (T,)
     pitch: np.ndarray
     energy: np.ndarray
     band_width: int
+    vocoder_input: np.ndarray | None = None  # the mel, for NSF with F0 in Hz and 0/1 voicing
 
 
 @dataclass
@@ -45,6 +51,9 @@ class Synthesis:
     mel: np.ndarray
     sample_rate: int
     sentences: list[Sentence] = field(default_factory=list)
+
+
+Draws = Callable[[int | None], object]  # seed -> an object with numpy's uniform() and normal()
 
 
 @dataclass
@@ -162,34 +171,51 @@ def acoustic(voice: OnnxVoice, symbols: EncodedSymbols, speed: float = 1.0,
     hidden = _run(voice, "postnet_fsmn", {"dec": dec, "mask": mask})[0]
     state = zeros_for(voice.sessions["postnet_lstm"], ["h", "c"])
     prepared.sentence.mel, _ = _postnet_lstm(voice, hidden[:, :frames], dec[:, :frames], state)
+    prepared.sentence.vocoder_input = nsf_source.vocoder_input(prepared.sentence.mel, voice.f0_norm)
     return prepared.sentence
 
 
 class _Vocoder:
-    """The vocoder graph with its conv tails: zeros for a whole mel, carried in a stream."""
+    """The vocoder graph with its conv tails (zeros for a whole mel, carried in a stream) and,
+    for an NSF voice, the source drawn for the `frames` the run makes in all."""
 
-    def __init__(self, voice: OnnxVoice):
+    def __init__(self, voice: OnnxVoice, frames: int, seed: int | None, draws: Draws):
         self.session = voice.sessions["vocoder"]
         self.names = [i.name for i in self.session.get_inputs() if i.name.startswith("state.")]
         self.tails = zeros_for(self.session, self.names)
+        harmonics = voice.source_harmonics
+        self.source = (nsf_source.SineSource(harmonics, voice.sample_rate, voice.hop, frames * voice.hop, draws(seed))
+                       if harmonics else None)
 
-    def __call__(self, mel: np.ndarray) -> np.ndarray:
-        """(frames, n_mels) -> float32 waveform."""
-        feeds = {"mel": np.ascontiguousarray(mel.T[None], dtype=np.float32), **dict(zip(self.names, self.tails))}
+    def __call__(self, voc_in: np.ndarray) -> np.ndarray:
+        """(frames, channels) vocoder input -> float32 waveform."""
+        feeds = dict(zip(self.names, self.tails))
+        if self.source is not None:
+            feeds["source"] = self.source(voc_in[:, -2], voc_in[:, -1])
+            voc_in = voc_in[:, :-2]
+        feeds["mel"] = np.ascontiguousarray(voc_in.T[None], dtype=np.float32)
         wav, *self.tails = self.session.run(None, feeds)
         return wav.reshape(-1)
 
 
-def vocode(voice: OnnxVoice, mel: np.ndarray, seed: int | None = None) -> np.ndarray:
-    """`seed` is taken for the torch API's shape: an export's vocoder draws nothing at random."""
+def _checked_input(voice: OnnxVoice, mel: np.ndarray) -> np.ndarray:
+    """A given vocoder input (--mel-in): finite; an NSF voice's voicing binarized, as KAN-TTS's
+    vocoder loader does."""
     mel = np.asarray(mel, dtype=np.float32)
     if not np.isfinite(mel).all():
         raise InputError("the mel is not finite")
-    return _Vocoder(voice)(mel)
+    return nsf_source.binarize_voicing(mel) if voice.f0_norm is not None else mel
+
+
+def vocode(voice: OnnxVoice, mel: np.ndarray, seed: int | None = None,
+           draws: Draws = np.random.default_rng) -> np.ndarray:
+    mel = _checked_input(voice, mel)
+    return _Vocoder(voice, len(mel), seed, draws)(mel)
 
 
 def synthesize(voice: OnnxVoice, encoded: list[EncodedSymbols], speed: float = 1.0,
-               durations: list[np.ndarray] | None = None, seed: int | None = None) -> Synthesis:
+               durations: list[np.ndarray] | None = None, seed: int | None = None,
+               draws: Draws = np.random.default_rng) -> Synthesis:
     """Every sub-sentence, joined by short silences; `durations` (one array per line) fixes them."""
     gap = np.zeros(int(round(SENTENCE_GAP_S * voice.sample_rate)), dtype=np.float32)
     waves, sentences = [], []
@@ -198,8 +224,9 @@ def synthesize(voice: OnnxVoice, encoded: list[EncodedSymbols], speed: float = 1
         sentences.append(sentence)
         if index:
             waves.append(gap)
-        waves.append(vocode(voice, sentence.mel))
-    return Synthesis(np.concatenate(waves), np.concatenate([s.mel for s in sentences]), voice.sample_rate, sentences)
+        waves.append(_Vocoder(voice, len(sentence.mel), seed, draws)(sentence.vocoder_input))
+    return Synthesis(np.concatenate(waves), np.concatenate([s.vocoder_input for s in sentences]),
+                     voice.sample_rate, sentences)
 
 
 class _PostnetStream:
@@ -239,34 +266,40 @@ def _check_streamable(voice: OnnxVoice, speed: float) -> None:
 
 
 def stream_with_mel(voice: OnnxVoice, symbols: EncodedSymbols, speed: float = 1.0,
-                    durations: np.ndarray | None = None,
-                    seed: int | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """(mel (k, n_mels), wav (k * hop,)) chunks of one sub-sentence as soon as each is ready."""
+                    durations: np.ndarray | None = None, seed: int | None = None,
+                    draws: Draws = np.random.default_rng) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(vocoder input (k, channels), wav (k * hop,)) chunks of one sub-sentence as soon as each is ready."""
     _check_streamable(voice, speed)
     prepared = prepare(voice, symbols, speed, durations)
     post = _PostnetStream(voice, prepared.frames, prepared.memory.shape[1] * voice.r)
-    vocoder = _Vocoder(voice)
+    vocoder = _Vocoder(voice, prepared.frames, seed, draws)
     pending, target = [], FIRST_CHUNK_FRAMES
+
+    def chunk():
+        voc_in = nsf_source.vocoder_input(np.concatenate(pending), voice.f0_norm)
+        return voc_in, vocoder(voc_in)
+
     for step in decoder_steps(voice, prepared):
         pending.append(post.push(step))
         if sum(len(p) for p in pending) >= target:
-            mel = np.concatenate(pending)
-            yield mel, vocoder(mel)
+            yield chunk()
             pending, target = [], CHUNK_FRAMES
     if sum(len(p) for p in pending):
-        mel = np.concatenate(pending)
-        yield mel, vocoder(mel)
+        yield chunk()
 
 
 def stream(voice: OnnxVoice, symbols: EncodedSymbols, speed: float = 1.0,
-           durations: np.ndarray | None = None, seed: int | None = None) -> Iterator[np.ndarray]:
-    for _, wav in stream_with_mel(voice, symbols, speed, durations):
+           durations: np.ndarray | None = None, seed: int | None = None,
+           draws: Draws = np.random.default_rng) -> Iterator[np.ndarray]:
+    for _, wav in stream_with_mel(voice, symbols, speed, durations, seed, draws):
         yield wav
 
 
-def stream_mel(voice: OnnxVoice, mel: np.ndarray, seed: int | None = None) -> Iterator[np.ndarray]:
-    """Vocode a given mel (frames, n_mels) chunk by chunk."""
+def stream_mel(voice: OnnxVoice, mel: np.ndarray, seed: int | None = None,
+               draws: Draws = np.random.default_rng) -> Iterator[np.ndarray]:
+    """Vocode a given vocoder input (frames, channels) chunk by chunk."""
     _check_streamable(voice, 1.0)
-    vocoder = _Vocoder(voice)
+    mel = _checked_input(voice, mel)
+    vocoder = _Vocoder(voice, len(mel), seed, draws)
     for a, b in stream_bounds(len(mel)):
         yield vocoder(mel[a:b])

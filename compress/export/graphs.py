@@ -140,22 +140,48 @@ def state_channels(module: nn.Module) -> int:
 
 
 class VocoderGraph(nn.Module):
-    """mel (1, n_mels, T) [+ every stateful conv's tail] -> wav (1, 1, T * hop) [+ new tails]."""
+    """mel (1, mel channels, T) [+ an NSF voice's source mixture (1, harmonics, T * hop)]
+    [+ every stateful conv's tail] -> wav (1, 1, T * hop) [+ new tails].
+
+    An NSF voice's source draws at random and accumulates phase over a stream: the driver
+    computes that mixture in numpy (compress/models/nsf_source.py, float32); the graph applies
+    the source's learned ffn and everything after it."""
 
     def __init__(self, generator: Generator):
         super().__init__()
         self.generator = generator
+        self.nsf = generator.arch.nsf
         self.stateful = stateful_convs(generator) if generator.arch.causal else []
 
-    def forward(self, mel, *tails):
+    def forward(self, mel, *rest):
+        excitation = None
+        if self.nsf:
+            excitation, rest = self.generator.source_module.ffn(rest[0]), rest[1:]
         if not self.stateful:
-            return self.generator(mel)
-        state = dict(zip(self.stateful, tails))
-        wav = self.generator(mel, state)
+            return self.generator.render(mel, excitation)
+        state = dict(zip(self.stateful, rest))
+        wav = self.generator.render(mel, excitation, state)
         return (wav, *[state[m] for m in self.stateful])
 
     def zero_state(self) -> list[torch.Tensor]:
         return [torch.zeros(1, state_channels(m), state_width(m)) for m in self.stateful]
+
+    def example(self, frames: int = 10, batch_axis: bool = False) -> tuple[tuple, list[str], list[str], dict]:
+        """Example inputs, input and output names and dynamic axes for the exporter."""
+        arch = self.generator.arch
+        tails = self.zero_state()
+        names = [f"state.{i}" for i in range(len(tails))]
+        outputs = ["wav", *[f"next_state.{i}" for i in range(len(tails))]]
+        args, inputs = [torch.zeros(1, arch.in_channels, frames)], ["mel"]
+        dynamic = {"mel": {2: "frames"}, "wav": {2: "samples"}}
+        if self.nsf:
+            args.append(torch.zeros(1, self.generator.source_module.harmonics, frames * arch.hop))
+            inputs.append("source")
+            dynamic["source"] = {2: "samples"}
+        if batch_axis:
+            for name in [*inputs, *names, *outputs]:
+                dynamic.setdefault(name, {})[0] = "batch"
+        return (*args, *tails), inputs + names, outputs, dynamic
 
 
 def to_onnx(module: nn.Module, args: tuple, inputs: list[str], outputs: list[str], dynamic: dict) -> bytes:
@@ -237,8 +263,4 @@ def _decoder_side(am: Sambert, text_aug, spk, emo) -> dict[str, bytes]:
 
 def vocoder_graph(generator: Generator, polyphase: bool) -> bytes:
     model = VocoderGraph(polyphase_generator(generator) if polyphase else generator.eval())
-    tails = model.zero_state()
-    names = [f"state.{i}" for i in range(len(tails))]
-    outputs = ["wav", *[f"next_state.{i}" for i in range(len(tails))]]
-    mel = torch.zeros(1, generator.arch.in_channels, 10)
-    return to_onnx(model, (mel, *tails), ["mel", *names], outputs, {"mel": {2: "frames"}, "wav": {2: "samples"}})
+    return to_onnx(model, *model.example())

@@ -54,6 +54,13 @@ class OnnxVoice:
     causal: bool
     mode: dict
     sessions: dict[str, ort.InferenceSession] = field(default_factory=dict)
+    f0_norm: dict | None = None  # an NSF voice's F0 normalisation (arch.F0Norm as a dict)
+
+    @property
+    def source_harmonics(self) -> int:
+        """Harmonics of an NSF voice's source (the vocoder graph's `source` input); 0 if none."""
+        shape = input_shapes(self.sessions["vocoder"]).get("source")
+        return int(shape[1]) if shape else 0
 
     @property
     def backend(self) -> str:
@@ -132,7 +139,8 @@ def open_voice(arch: dict, mode: dict, graphs: dict[str, bytes], settings: dict 
         directory=directory, tables=SymbolTables.build(arch["speakers"], am["tables"]),
         sample_rate=int(audio["sampling_rate"]), hop=int(audio["hop_length"]), n_mels=int(am["num_mels"]),
         r=int(am["outputs_per_step"]), max_tokens=int(am["max_len"]),
-        postnet_context=_postnet_context(am["postnet_fsmn"]), causal=bool(arch["hifigan"]["causal"]), mode=mode)
+        postnet_context=_postnet_context(am["postnet_fsmn"]), causal=bool(arch["hifigan"]["causal"]), mode=mode,
+        f0_norm=am.get("f0_norm"))
     chosen = {**mode.get("session", {}), **(settings or {})}
     if chosen.get("optimization", "all") not in LEVELS:
         raise VoiceLoadError(f"unknown graph optimization level {chosen['optimization']!r}; use {', '.join(LEVELS)}")

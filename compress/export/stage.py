@@ -40,6 +40,11 @@ CPU_FLAGS = ("avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "a
              "amx_int8", "amx_bf16")
 
 
+# Where an NSF voice's source runs: its random draws and the phase a stream carries over stay
+# out of the graphs (compress/models/nsf_source.py); the graph applies the source's ffn.
+NSF_SOURCE = "the driver, in numpy float32 (sines and noise); the vocoder graph applies the source's ffn"
+
+
 class ExportError(CompressError):
     """A voice or a setting the export cannot serve."""
 
@@ -66,9 +71,6 @@ def _has_qat(voice: Voice) -> bool:
 
 def check_exportable(voice: Voice, config: ExportConfig) -> None:
     stages = [m["stage"] for m in voice.modes]
-    if voice.vocoder.arch.nsf:
-        raise ExportError("this voice has an NSF vocoder (an F0-driven source with random draws); "
-                          "the export takes plain HiFi-GAN voices only")
     if "export" in stages:
         raise ExportError("this voice is an export already; export its parent stage")
     precision = precision_for(voice, config)
@@ -123,8 +125,10 @@ class ExportStage(Stage):
                 "cpu": {"flags": flags, "cores": os.cpu_count()}}
         if int8_choice:
             mode["int8"] = int8_choice
+        if voice.vocoder.arch.nsf:
+            mode["nsf_source"] = NSF_SOURCE
         if trt_files:
-            mode["tensorrt"] = {"graphs": trt_files, "trtexec": trtexec_commands(trt_files, voice.am.arch.num_mels)}
+            mode["tensorrt"] = {"graphs": trt_files, "trtexec": trtexec_commands(trt_files, voice.vocoder.arch)}
         sizes = {file: len(data) for file, data in artifacts.items()}
         metrics = {"bytes": sizes, "total_bytes": sum(sizes[f] for f in files.values())}
         if config.parity_sentences:
@@ -189,6 +193,8 @@ def _report(mode: dict, sizes: dict[str, int]) -> str:
             text += (f"| {target} | {row['sentences']} | {row['max_abs']:.4g} | {row['rms']:.4g} | "
                      f"{row['relative_rms']:.4g} |\n")
         text += "\n"
+    if "nsf_source" in mode:
+        text += f"The NSF source runs in {mode['nsf_source']}.\n\n"
     if "tensorrt" in mode:
         text += f"## TensorRT\n\nBuild the engines where TensorRT is installed:\n\n```\n{mode['tensorrt']['trtexec']}\n```\n\n"
     return text + "Run it: `sambert-compress synth --voice THIS_DIR --text ... --out out.wav` (ONNX Runtime, no torch).\n"

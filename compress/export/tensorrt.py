@@ -24,6 +24,7 @@ from __future__ import annotations
 import torch
 
 from compress.export.graphs import VocoderGraph, acoustic_graphs, to_onnx
+from compress.models.arch import HifiGanArch
 from compress.models.voice import Voice
 
 PREFIX = "tensorrt."
@@ -32,13 +33,7 @@ PREFIX = "tensorrt."
 def vocoder_qdq_graph(voice: Voice) -> bytes:
     """The fake-quantized vocoder (ConvTranspose kept), batch and time axes dynamic."""
     model = VocoderGraph(voice.vocoder.eval())
-    tails = model.zero_state()
-    names = [f"state.{i}" for i in range(len(tails))]
-    outputs = ["wav", *[f"next_state.{i}" for i in range(len(tails))]]
-    mel = torch.zeros(1, voice.vocoder.arch.in_channels, 10)
-    dynamic = {"mel": {0: "batch", 2: "frames"}, "wav": {0: "batch", 2: "samples"},
-               **{name: {0: "batch"} for name in names + outputs[1:]}}
-    return to_onnx(model, (mel, *tails), ["mel", *names], outputs, dynamic)
+    return to_onnx(model, *model.example(batch_axis=True))
 
 
 def qdq_graphs(voice: Voice) -> dict[str, bytes]:
@@ -48,11 +43,17 @@ def qdq_graphs(voice: Voice) -> dict[str, bytes]:
     return graphs
 
 
-def trtexec_commands(files: dict[str, str], n_mels: int) -> str:
-    """The commands that build the engines (documented in the report; run where TensorRT is)."""
+def trtexec_commands(files: dict[str, str], arch: HifiGanArch) -> str:
+    """The commands that build the engines (documented in the report; run where TensorRT is).
+    The vocoder's shapes: 16 to 2000 frames of mel (and of an NSF voice's source mixture)."""
     lines = []
     for name, file in files.items():
-        shapes = (f" --minShapes=mel:1x{n_mels}x16 --optShapes=mel:1x{n_mels}x400 --maxShapes=mel:8x{n_mels}x2000"
-                  if name == "vocoder" else "")
+        shapes = ""
+        if name == "vocoder":
+            dims = {"mel": lambda b, t: f"{b}x{arch.in_channels}x{t}"}
+            if arch.nsf:
+                dims["source"] = lambda b, t: f"{b}x{arch.nsf_harmonics + 1}x{t * arch.hop}"
+            for flag, (batch, frames) in (("min", (1, 16)), ("opt", (1, 400)), ("max", (8, 2000))):
+                shapes += f" --{flag}Shapes=" + ",".join(f"{k}:{dim(batch, frames)}" for k, dim in dims.items())
         lines.append(f"trtexec --onnx={file} --int8 --fp16{shapes} --saveEngine={name}.plan")
     return "\n".join(lines)

@@ -158,7 +158,14 @@ class Generator(nn.Module):
             draws = None if state is None else state[self.source_module]
             excitation = self.source_module(x[:, -2:-1], x[:, -1:], draws)
             x = x[:, :-2]
-        x = self.conv_pre(x, state)
+        return self.render(x, excitation, state)
+
+    def render(self, mel: torch.Tensor, excitation: torch.Tensor | None = None,
+               state: dict | None = None) -> torch.Tensor:
+        """The network after the source: mel (B, in_channels, T) and, for NSF, the source's
+        excitation (B, 1, T * hop) -> waveform (B, 1, T * hop). The export traces this, its
+        driver computing the source in numpy."""
+        x = self.conv_pre(mel, state)
         for i in range(len(self.arch.upsample_scales)):
             x = self.stage(i, x, state, excitation)
         return torch.tanh(self.conv_post(F.leaky_relu(x, FINAL_LEAKY_SLOPE), state))

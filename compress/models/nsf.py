@@ -21,11 +21,7 @@ from torch import nn
 from torch.distributions import Normal, Uniform
 
 from compress.models.arch import F0Norm
-
-VOICED_THRESHOLD = 0.6  # voicing values >= this are voiced
-MIN_F0_HZ = 30.0  # F0 below this is raised to it
-SINE_AMPLITUDE = 0.1  # alpha of the original
-NOISE_STD = 0.003  # sigma of the original
+from compress.models.nsf_source import MIN_F0_HZ, NOISE_STD, SINE_AMPLITUDE, VOICED_THRESHOLD
 
 
 def binarize_voicing(voc_in: torch.Tensor) -> torch.Tensor:
@@ -57,6 +53,26 @@ def fixed_draws(seed: int = 0) -> Iterator[None]:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         yield
+
+
+class TorchDraws:
+    """numpy's `uniform` and `normal` drawn from torch's global generator, as the original's
+    source draws them: the ONNX Runtime driver's source (nsf_source.SineSource) given this
+    draws what a torch voice draws after the same seed."""
+
+    def uniform(self, low: float, high: float, size: tuple) -> np.ndarray:
+        return Uniform(low=low, high=high).sample(size).numpy()
+
+    def normal(self, loc: float, scale: float, size: tuple) -> np.ndarray:
+        return Normal(loc=loc, scale=scale).sample(size).numpy()
+
+
+def torch_draws(seed: int | None) -> TorchDraws:
+    """A `draws` factory for the driver: torch's global seed set to `seed` (as synthesis does
+    before each vocoder call), then torch's draws."""
+    if seed is not None:
+        torch.manual_seed(seed)
+    return TorchDraws()
 
 
 @dataclass

@@ -29,6 +29,12 @@ def onnx_tiny(tiny_export):
 
 
 @pytest.fixture(scope="session")
+def nsf_export(nsf_voice, tmp_path_factory):
+    """The FP32 export of the NSF reference voice (its source runs in the driver)."""
+    return export_voice(nsf_voice, tmp_path_factory.mktemp("export-nsf") / "01-export")
+
+
+@pytest.fixture(scope="session")
 def noncausal_voice():
     from compress.loading import load_voice
 

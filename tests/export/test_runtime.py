@@ -16,10 +16,10 @@ from tests.conftest import TINY
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("fixture", ["tiny_export", "tiny_int8_export"])
+@pytest.mark.parametrize("fixture", ["tiny_export", "tiny_int8_export", "nsf_export"])
 def test_runtime_path_imports_no_torch(fixture, request):
-    """Open the export (FP32, or INT8 of a qat stage) and synthesize from text through the
-    frontend in a fresh process."""
+    """Open the export (FP32, INT8 of a qat stage, an NSF voice's) and synthesize from text
+    through the frontend in a fresh process."""
     tiny_export = request.getfixturevalue(fixture)
     script = (
         "import sys\n"

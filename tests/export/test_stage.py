@@ -93,8 +93,3 @@ def test_config_checks_its_values(settings, message):
 def test_reduce_range_reads_yaml_booleans():
     assert ExportConfig(reduce_range=True).reduce_range == "true"
     assert ExportConfig(reduce_range=False).reduce_range == "false"
-
-
-def test_an_nsf_voice_is_refused(nsf_voice):
-    with pytest.raises(ExportError, match="NSF vocoder"):
-        check_exportable(nsf_voice, ExportConfig())
