@@ -15,8 +15,11 @@ from tests.conftest import TINY
 
 VOICE = TINY / "voices"
 # the quick preset with the bench cut to what these tests read
+# The INT8 export keeps every graph INT8 as U8S8, so that its graphs do not follow timings
+# (a rerun must write the same files).
 FAST = ["pipeline=quick", "bench.speed.repeats=1", "bench.speed.warmup=0", "bench.throughput.concurrency=0",
-        "bench.memory=false", "bench.quality.dnsmos=false", "bench.sentences=1", "bench.samples=0"]
+        "bench.memory=false", "bench.quality.dnsmos=false", "bench.sentences=1", "bench.samples=0",
+        "export.int8_graphs=all", "export.activations=uint8"]
 DIRS = ["00-sensitivity", "01-prune", "02-qat", "03-export", "bench"]
 
 
@@ -188,29 +191,43 @@ def test_a_run_dir_must_be_a_run_dir(cli, tmp_path):
     assert sorted(p.name for p in other.iterdir()) == ["notes.txt"]
 
 
-@pytest.mark.parametrize("stage", ["prune", "qat"])
+STAGE_DIRS = {"prune": "01-prune", "qat": "02-qat", "export": "03-export"}
+
+
+def _stage_digests(out) -> dict:
+    """Each stage's weights sha256 and the sha256 of every file its manifest records (graphs),
+    less report.md (it says how long things took)."""
+    from compress.checkpoint import load_manifest
+
+    found = {}
+    for step in (s for s in _run_json(out)["steps"] if s["name"] in STAGE_DIRS):
+        files = load_manifest(out / STAGE_DIRS[step["name"]])["history"][-1].get("files") or {}
+        found[step["name"]] = (step["sha256"], {k: v for k, v in files.items() if k != "report.md"})
+    return found
+
+
+@pytest.mark.parametrize("stage", ["prune", "qat", "export"])
 def test_a_run_killed_during_a_stage_resumes_to_the_same_outputs(run_dir, tmp_path, stage):
-    """SIGKILL while `stage` computes, then the same command: the stages' sha256 equal those
-    of the uninterrupted run."""
+    """SIGKILL while `stage` computes, then the same command: the stages' sha256 (weights and
+    every file) equal those of the uninterrupted run."""
     import signal
     import subprocess
     import sys
     import time
 
     out = tmp_path / "run"
-    args = [sys.executable, "-m", "compress.cli", "pipeline", "--voice", str(VOICE), "--out", str(out), *FAST,
-            "pipeline.steps=[prune,qat]"]
+    steps = "pipeline.steps=[prune,qat,export]"
+    args = [sys.executable, "-m", "compress.cli", "pipeline", "--voice", str(VOICE), "--out", str(out), *FAST, steps]
     process = subprocess.Popen(args, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     for line in process.stderr:
         if line.startswith(f"{stage}: running into"):
-            time.sleep(1.0)
+            time.sleep(0.5)
             break
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert process.returncode == -signal.SIGKILL
-    assert not (out / ("02-qat" if stage == "qat" else "01-prune")).exists()
-    result = _invoke("--voice", VOICE, "--out", out, *FAST, "pipeline.steps=[prune,qat]")
+    assert not (out / STAGE_DIRS[stage]).exists()
+    result = _invoke("--voice", VOICE, "--out", out, *FAST, steps)
     assert result.exit_code == 0, result.output
-    expected = {s["name"]: s["sha256"] for s in _run_json(run_dir)["steps"] if s["name"] in ("prune", "qat")}
-    assert {s["name"]: s["sha256"] for s in _run_json(out)["steps"]} == expected
-    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    expected = _stage_digests(run_dir)
+    assert _stage_digests(out) == {name: expected[name] for name in STAGE_DIRS}
