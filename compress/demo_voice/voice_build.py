@@ -51,10 +51,22 @@ def build_voice(out: Path, work: Path, data_config: BuildConfig, train_config: D
     report.train_seconds = time.perf_counter() - started - report.data_seconds
     voice = assemble(data, trained, Path(out), train_config)
     save_kantts_voice(voice, Path(out), steps=train_config.am_steps)
+    write_emotions(Path(out), data_config)
     report.total_seconds = time.perf_counter() - started
     (Path(work) / "build_report.json").write_text(json.dumps(asdict(report), indent=1))
     plot_curves(report.curves, Path(work) / "training_curves.png")
     return report
+
+
+def write_emotions(voice_dir: Path, config: BuildConfig) -> Path:
+    """The styles every speaker was trained on, as the server's catalog reads them
+    (`emotions.json`, compress/serve/catalog.py): every cell of the build's schedule."""
+    path = voice_dir / "emotions.json"
+    document = {"note": "The styles every speaker of the demo voice was trained on (compress/demo_voice/styles.py); "
+                        "the server offers only these.",
+                "speakers": {speaker: list(config.emotions) for speaker in config.speakers}}
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path
 
 
 def _built_with(data: Path, config: BuildConfig) -> bool:

@@ -68,3 +68,14 @@ def test_a_finished_training_is_resumed_not_repeated(trained):
     after = {p.name: p.stat().st_mtime_ns for p in (root / "train").glob("*.ckpt.pt")}
     assert before == after and set(after) == {"am.ckpt.pt", "voc.ckpt.pt"}  # not even re-saved
     assert torch.load(root / "train" / "am.ckpt.pt", weights_only=True)["step"] == 2
+
+
+def test_the_built_voice_declares_the_styles_it_was_trained_on(tmp_path):
+    from compress.demo_voice.build import BuildConfig
+    from compress.demo_voice.voice_build import write_emotions
+    from compress.serve.catalog import trained_emotions
+
+    write_emotions(tmp_path, BuildConfig(emotions=("neutral", "sad")))
+    emotions, source = trained_emotions(tmp_path, ["zhiyan", "zhibei"])
+    assert emotions == {"zhiyan": ["emotion_neutral", "emotion_sad"], "zhibei": ["emotion_neutral", "emotion_sad"]}
+    assert source == str(tmp_path / "emotions.json")
