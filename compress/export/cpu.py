@@ -60,8 +60,8 @@ def _session(config: ExportConfig) -> dict:
     return {"optimization": config.optimization, "threads": config.threads, "spinning": config.spinning}
 
 
-def _options(config: ExportConfig, step: bool) -> ort.SessionOptions:
-    return session_options(_session(config), step)
+def _options(config: ExportConfig, step: bool, fold: bool = False) -> ort.SessionOptions:
+    return session_options(_session(config), step, fold)
 
 
 def _compare(candidates: dict[str, bytes], feeds: list[dict], config: ExportConfig, step: bool) -> dict[str, float]:
@@ -88,9 +88,9 @@ def choose_types(config: ExportConfig, flags: list[str], time_vocoder) -> tuple[
     return int8.Int8Types(best, reduce_range), {k: (round(t, 5) if t is not None else None) for k, t in timings.items()}
 
 
-def _kernels(data: bytes, config: ExportConfig, step: bool) -> dict[str, int]:
+def _kernels(data: bytes, config: ExportConfig, step: bool, fold: bool = False) -> dict[str, int]:
     """Counts of the integer kernels in the graph ONNX Runtime runs (and of what is left float)."""
-    ops = int8.optimized_op_types(data, _options(config, step))
+    ops = int8.optimized_op_types(data, _options(config, step, fold))
     return {op: n for op, n in ops.items() if op in int8.INTEGER_KERNELS or op.startswith("QLinear")
             or op in ("Conv", "Gemm", "MatMul", "FusedConv", "FusedGemm", "FusedMatMul", "QuantizeLinear",
                       "DequantizeLinear")}
@@ -110,11 +110,14 @@ def _choose(name: str, fp32: bytes, candidate: bytes, plan: int8.Plan, feeds: li
     else:
         keep = seconds["int8"] < seconds["fp32"]
         reason = f"INT8 {'faster' if keep else 'not faster'} on this CPU"
-    graph = candidate if keep else fp32
-    return graph, {"precision": "int8" if keep else "fp32", "reason": reason,
-                   "seconds_per_run": {k: round(v, 6) for k, v in seconds.items()},
-                   "int8_nodes": len(plan.quantized), "float_nodes": len(plan.excluded),
-                   "kernels": _kernels(graph, config, step)}
+    graph = candidate if keep else int8.int8_stored_weights(fp32, plan)
+    row = {"precision": "int8" if keep else "fp32", "reason": reason,
+           "seconds_per_run": {k: round(v, 6) for k, v in seconds.items()},
+           "int8_nodes": len(plan.quantized), "float_nodes": len(plan.excluded)}
+    if not keep:  # float kernels; the INT8-grid weights stored as int8 (folded when loaded)
+        row["fold_int8_weights"] = True
+    row["kernels"] = _kernels(graph, config, step, fold=not keep)
+    return graph, row
 
 
 def int8_graphs(voice: Voice, config: ExportConfig, flags: list[str], progress) -> tuple[dict[str, bytes], dict]:

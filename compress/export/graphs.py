@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import torch
 from torch import nn
@@ -200,9 +202,26 @@ def _example_tokens(tokens: int = 7):
     return ling, ids, ids
 
 
-def acoustic_graphs(am: Sambert) -> dict[str, bytes]:
-    """The acoustic model's six graphs, by name."""
-    am = am.eval()
+@contextmanager
+def positions_computed(am: Sambert, computed: bool) -> Iterator[None]:
+    """The encoder's position rows computed in the graph (float64 ops) or read from its table."""
+    table = am.text_encoder.ling_enc.position_enc
+    before, table.computed = table.computed, computed
+    try:
+        yield
+    finally:
+        table.computed = before
+
+
+def acoustic_graphs(am: Sambert, computed_positions: bool = True) -> dict[str, bytes]:
+    """The acoustic model's six graphs, by name. `computed_positions`: the encoder computes
+    its position rows instead of carrying the table (TensorRT has no float64: its graphs
+    keep the table)."""
+    with positions_computed(am, computed_positions):
+        return _acoustic_graphs(am.eval())
+
+
+def _acoustic_graphs(am: Sambert) -> dict[str, bytes]:
     ling, emo, spk = _example_tokens()
     with torch.no_grad():
         text_aug, spk_e, emo_e, cond, _, _ = EncoderGraph(am)(ling, emo, spk)

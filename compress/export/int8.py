@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +51,8 @@ class Plan:
     excluded: list[str]
     overrides: dict[str, list[dict]]
     layers: dict[str, str]  # node name -> layer name (quantized nodes)
+    # weight initializer -> (QAT's per-channel scales, channel axis): the INT8 grid it is on
+    grids: dict[str, tuple[np.ndarray, int]] = field(default_factory=dict)
 
 
 def _weight_axis(node: onnx.NodeProto, layout: str) -> int:
@@ -99,14 +101,47 @@ def plan_graph(model: onnx.ModelProto, ranges: dict[str, LayerRange], index: Wei
         input_amax[node.input[0]] = max(input_amax.get(node.input[0], 0.0), layer.input_amax)
         array = numpy_helper.to_array(weight)
         axis = _weight_axis(node, found[1])
-        scales = None if types.reduce_range else _channel_scales(layer, found[1], array.shape[axis])
+        scales = _channel_scales(layer, found[1], array.shape[axis])
         if scales is not None:
+            plan.grids[weight.name] = (scales, axis)
+        if scales is not None and not types.reduce_range:
             plan.overrides[weight.name] = [
                 {"scale": np.array(s, dtype=np.float32), "zero_point": np.array(0, dtype=np.int8), **({"axis": axis} if i == 0 else {})}
                 for i, s in enumerate(scales)]
     for tensor, amax in input_amax.items():
         plan.overrides[tensor] = [_activation_override(amax / 127.0, types)]
     return plan
+
+
+def int8_stored_weights(model_bytes: bytes, plan: Plan) -> bytes:
+    """The same float graph with every INT8-grid weight of `plan` stored as int8 and a
+    DequantizeLinear: a quarter of the bytes on disk. A session opened with
+    `session.disable_quant_qdq` folds each DequantizeLinear back into a float initializer
+    when it loads (runtime.session_options), so the graph computes what the float one does:
+    for the graphs kept float because INT8 kernels were not faster. A weight that is not on
+    its grid (within float rounding) stays float."""
+    model = onnx.load_from_string(model_bytes)
+    graph = model.graph
+    initializers = {i.name: i for i in graph.initializer}
+    dequantize = []
+    for name, (scales, axis) in plan.grids.items():
+        weight = numpy_helper.to_array(initializers[name]).astype(np.float32)
+        shape = [1] * weight.ndim
+        shape[axis] = -1
+        grid = scales.reshape(shape).astype(np.float32)
+        levels = np.round(weight / grid)
+        if np.abs(levels).max() > 127 or not np.allclose(levels * grid, weight, rtol=1e-5, atol=1e-8):
+            continue
+        graph.initializer.remove(initializers[name])
+        graph.initializer.extend([numpy_helper.from_array(levels.astype(np.int8), f"{name}_int8"),
+                                  numpy_helper.from_array(scales.astype(np.float32), f"{name}_scale"),
+                                  numpy_helper.from_array(np.zeros(scales.size, np.int8), f"{name}_zero")])
+        dequantize.append(onnx.helper.make_node("DequantizeLinear", [f"{name}_int8", f"{name}_scale", f"{name}_zero"],
+                                                [name], name=f"{name}_dequantize", axis=axis))
+    nodes = dequantize + list(graph.node)
+    del graph.node[:]
+    graph.node.extend(nodes)
+    return model.SerializeToString()
 
 
 class _Reader:

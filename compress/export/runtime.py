@@ -88,7 +88,10 @@ def is_export_dir(path: str | Path) -> bool:
         return False
 
 
-def session_options(settings: dict, step: bool) -> ort.SessionOptions:
+def session_options(settings: dict, step: bool, fold_int8_weights: bool = False) -> ort.SessionOptions:
+    """`fold_int8_weights`: a float graph whose weights are stored as int8 + DequantizeLinear
+    (int8.int8_stored_weights): QDQ handling off, so that constant folding turns each of them
+    back into a float initializer when the session loads."""
     options = ort.SessionOptions()
     options.graph_optimization_level = LEVELS[settings.get("optimization", "all")]
     threads = int(settings.get("threads", 0)) or (os.cpu_count() or 1)
@@ -98,6 +101,8 @@ def session_options(settings: dict, step: bool) -> ort.SessionOptions:
     spin = "1" if settings.get("spinning", False) else "0"
     options.add_session_config_entry("session.intra_op.allow_spinning", spin)
     options.add_session_config_entry("session.inter_op.allow_spinning", spin)
+    if fold_int8_weights:
+        options.add_session_config_entry("session.disable_quant_qdq", "1")
     return options
 
 
@@ -144,9 +149,10 @@ def open_voice(arch: dict, mode: dict, graphs: dict[str, bytes], settings: dict 
     chosen = {**mode.get("session", {}), **(settings or {})}
     if chosen.get("optimization", "all") not in LEVELS:
         raise VoiceLoadError(f"unknown graph optimization level {chosen['optimization']!r}; use {', '.join(LEVELS)}")
+    rows = mode.get("int8", {}).get("graphs", {})
     for name, data in graphs.items():
-        voice.sessions[name] = ort.InferenceSession(data, session_options(chosen, name in STEP_GRAPHS),
-                                                    providers=["CPUExecutionProvider"])
+        options = session_options(chosen, name in STEP_GRAPHS, rows.get(name, {}).get("fold_int8_weights", False))
+        voice.sessions[name] = ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
     return voice
 
 

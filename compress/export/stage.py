@@ -181,7 +181,9 @@ def _report(mode: dict, sizes: dict[str, int]) -> str:
                  "|---|---|---|---|---|---|---|---|\n")
         for name, row in mode["int8"]["graphs"].items():
             seconds = row.get("seconds_per_run", {})
-            text += (f"| {name} | {row['precision']} | {row['reason']} | {row.get('int8_nodes', 0)} | "
+            why = row["reason"] + ("; its INT8-grid weights stored as int8, made float when loaded"
+                                   if row.get("fold_int8_weights") else "")
+            text += (f"| {name} | {row['precision']} | {why} | {row.get('int8_nodes', 0)} | "
                      f"{row.get('float_nodes', '')} | {seconds.get('fp32', '')} | {seconds.get('int8', '')} | "
                      f"{row.get('kernels', '')} |\n")
         text += "\n"

@@ -38,7 +38,7 @@ def vocoder_qdq_graph(voice: Voice) -> bytes:
 
 def qdq_graphs(voice: Voice) -> dict[str, bytes]:
     """Every graph of a qat voice with its Q/DQ pairs, by graph name."""
-    graphs = acoustic_graphs(voice.am)
+    graphs = acoustic_graphs(voice.am, computed_positions=False)
     graphs["vocoder"] = vocoder_qdq_graph(voice)
     return graphs
 

@@ -43,6 +43,16 @@ def sinusoid_table(n_position: int, depth: int) -> torch.Tensor:
     return torch.from_numpy(table).float().unsqueeze(0)
 
 
+def sinusoid_rows(n_position: torch.Tensor | int, depth: int) -> torch.Tensor:
+    """The same table computed by torch ops in float64 (1, n, depth) float32: traced, it is a
+    graph of a few ops instead of a stored table, with `n` dynamic."""
+    half = depth // 2
+    positions = torch.arange(1, n_position + 1, dtype=torch.float64)[:, None]
+    rates = torch.pow(10000.0, torch.arange(half, dtype=torch.float64) / float(depth / 2 - 1))
+    angles = positions / rates[None, :]
+    return torch.cat([torch.sin(angles), torch.cos(angles)], dim=-1).float().unsqueeze(0)
+
+
 def dur_inv_timescales(depth: int) -> torch.Tensor:
     """inv_timescales[i] = 10000^(2*(i//2)/depth) of the duration position encoder."""
     return torch.tensor(

@@ -193,3 +193,51 @@ def test_the_export_measures_its_own_parity_with_its_parent(tiny_int8_export, ti
     assert "## Against the torch voice" in (tiny_int8_export / "report.md").read_text()
     fp32 = json.loads((tiny_export / "manifest.json").read_text())["history"][-1]["metrics"]["parity"]["cpu"]
     assert fp32["max_abs"] <= 1e-4  # the float graphs compute the float voice
+
+
+def test_a_float_graph_stores_its_int8_grid_weights_as_int8_and_computes_the_same(tiny_qat):
+    """A graph kept float by measurement: its INT8-grid weights as int8 + DequantizeLinear,
+    about a quarter of the bytes, folded back to float initializers when the session loads
+    (no DequantizeLinear left), with the float graph's outputs."""
+    import onnxruntime as ort
+
+    from compress.export.calibration import record_feeds, calibration_sentences
+    from compress.export.runtime import open_voice
+    from compress.checkpoint import arch_document
+
+    baked, ranges = baked_float(tiny_qat)
+    graphs = float_graphs(baked)
+    name = "decoder_step"
+    plan = int8.plan_graph(onnx.load_from_string(graphs[name]), ranges, weight_index(baked), int8.Int8Types())
+    assert plan.grids
+    stored = int8.int8_stored_weights(graphs[name], plan)
+    weights = {i.name: numpy_helper.to_array(i) for i in onnx.load_from_string(graphs[name]).graph.initializer}
+    grid_bytes = sum(weights[w].nbytes for w in plan.grids)
+    # 4 bytes a weight -> 1, plus a scale and a zero point per channel (many, in the tiny layers)
+    assert len(graphs[name]) - len(stored) > 0.5 * grid_bytes
+    ops = int8.optimized_op_types(stored, session_options({}, step=True, fold_int8_weights=True))
+    assert "DequantizeLinear" not in ops and "MatMulNBits" not in ops
+    onnx_voice = open_voice(arch_document(baked), {"session": {}}, graphs)
+    feeds = record_feeds(onnx_voice, calibration_sentences(baked, 1))[name][:4]
+    float_session = ort.InferenceSession(graphs[name], session_options({}, True), providers=["CPUExecutionProvider"])
+    folded = ort.InferenceSession(stored, session_options({}, True, True), providers=["CPUExecutionProvider"])
+    for feed in feeds:
+        for a, b in zip(float_session.run(None, feed), folded.run(None, feed)):
+            np.testing.assert_allclose(a, b, rtol=0, atol=1e-5)
+
+
+def test_graphs_kept_float_load_with_their_weights_folded(tmp_path, tiny_qat, tiny_symbols, monkeypatch):
+    """An export that keeps every graph float by measurement (faked here: INT8 never faster)
+    writes them with int8-stored weights and the runtime folds them."""
+    from tests.export.conftest import export_voice
+
+    monkeypatch.setattr(int8, "compare_seconds", lambda candidates, *a, **k: {
+        kind: (2.0 if kind == "int8" else 1.0) for kind in candidates})
+    path = export_voice(tiny_qat, tmp_path / "02-export", activations="uint8", calib_sentences=1, parity_sentences=1)
+    rows = _mode(path)["int8"]["graphs"]
+    folded = [name for name, row in rows.items() if row.get("fold_int8_weights")]
+    assert "decoder_step" in folded and all(rows[name]["precision"] == "fp32" for name in folded)
+    assert "made float when loaded" in (path / "report.md").read_text()
+    voice = load_export(path)
+    wav = driver.synthesize(voice, encoded_lines(voice, tiny_symbols[:1])).wav
+    assert np.isfinite(wav).all() and np.abs(wav).max() > 1e-3
