@@ -27,6 +27,7 @@ from compress.audio.mel_torch import LogMel
 from compress.demo_voice import dataset
 from compress.demo_voice.voice_config import (
     GENERATOR_PARAMS, NSF_SAMBERT_PARAMS, SAMBERT_PARAMS, SPEAKERS, am_config, nsf_generator_params, voc_config)
+from compress.errors import DataError
 from compress.models.arch import F0Norm, HifiGanArch, SambertArch
 from compress.models.hifigan import Generator
 from compress.models.kantts_io import fold_weight_norm, read_checkpoint, rename_legacy_vocoder_keys
@@ -177,7 +178,10 @@ def train_both(root: Path, config: DemoTrainConfig, work: Path) -> dict:
         job.join()
     failed = [j for j in jobs if j.exitcode != 0]
     if failed:
-        raise RuntimeError(f"{len(failed)} training process(es) failed (exit codes {[j.exitcode for j in failed]})")
+        names = [part for part, job in zip(("acoustic model", "vocoder"), jobs) if job.exitcode != 0]
+        raise DataError(f"training of the {' and the '.join(names)} stopped (exit codes "
+                        f"{[j.exitcode for j in failed]}); run the same command again to continue from "
+                        f"its checkpoints in {work}")
     return {part: json.loads((work / f"{part}_curve.json").read_text()) for part in ("am", "voc")}
 
 

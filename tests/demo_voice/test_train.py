@@ -79,3 +79,11 @@ def test_the_built_voice_declares_the_styles_it_was_trained_on(tmp_path):
     emotions, source = trained_emotions(tmp_path, ["zhiyan", "zhibei"])
     assert emotions == {"zhiyan": ["emotion_neutral", "emotion_sad"], "zhibei": ["emotion_neutral", "emotion_sad"]}
     assert source == str(tmp_path / "emotions.json")
+
+
+def test_a_training_process_that_stops_is_one_error_naming_it(tmp_path):
+    from compress.errors import DataError
+
+    with pytest.raises(DataError, match="training of the acoustic model and the vocoder stopped .*run the same "
+                                        "command again"):
+        train_both(tmp_path / "no-data", TINY_TRAINING, tmp_path / "train")
