@@ -19,7 +19,7 @@ from compress.synthesis import encode_lines, synthesize
 from tests.demo_voice.standin import F0_MEAN, F0_STD, write_dataset
 
 TINY_TRAINING = DemoTrainConfig(am_steps=2, am_max_frames=200, am_warmup=1, voc_steps=2, voc_batch=2,
-                                voc_segment=8, checkpoint_every=1)
+                                voc_segment=8, voc_source_steps=1, warm_start=True, checkpoint_every=1)
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +66,7 @@ def test_a_finished_training_is_resumed_not_repeated(trained):
     for part in ("am", "voc"):  # the same rows, with the first run's times: nothing was retrained
         assert again[part]["rows"] == curves[part]["rows"]
     after = {p.name: p.stat().st_mtime_ns for p in (root / "train").glob("*.ckpt.pt")}
-    assert before == after and set(after) == {"am.ckpt.pt", "voc.ckpt.pt"}  # not even re-saved
+    assert before == after and set(after) == {"am.ckpt.pt", "voc-source.ckpt.pt", "voc.ckpt.pt"}  # not re-saved
     assert torch.load(root / "train" / "am.ckpt.pt", weights_only=True)["step"] == 2
 
 
@@ -87,3 +87,18 @@ def test_a_training_process_that_stops_is_one_error_naming_it(tmp_path):
     with pytest.raises(DataError, match="training of the acoustic model and the vocoder stopped .*run the same "
                                         "command again"):
         train_both(tmp_path / "no-data", TINY_TRAINING, tmp_path / "train")
+
+
+def test_the_source_phase_trains_on_zeroed_mels_and_settings_are_per_part(trained):
+    from compress.demo_voice.train import source_only
+
+    root, curves = trained
+    items = vocoder_items(root / "data", nsf=True)
+    blind = source_only(items)[0]["mel"]
+    assert not blind[:, :80].any() and np.array_equal(blind[:, 80:], items[0]["mel"][:, 80:])
+    assert len(curves["voc"]["source_rows"]) == 1  # voc_source_steps=1, before the vocoder's steps
+    # a vocoder setting does not restart the acoustic model's training, and the reverse
+    changed = DemoTrainConfig(**{**TINY_TRAINING.__dict__, "voc_steps": 3})
+    assert changed.settings("am") == TINY_TRAINING.settings("am")
+    assert changed.settings("voc") != TINY_TRAINING.settings("voc")
+    assert DemoTrainConfig(am_lr=1.0).settings("voc") == DemoTrainConfig().settings("voc")
