@@ -25,22 +25,35 @@ def build(
     max_jobs: Annotated[Optional[int], typer.Option("--max-jobs", help="Render at most this many utterances.")] = None,
     reuse_data: Annotated[bool, typer.Option("--reuse-data", help="Keep the data already in --work.")] = False,
     nsf: Annotated[bool, typer.Option("--nsf/--plain", help="An NSF voice (F0-driven vocoder source) or a plain one.")] = True,
+    threads: Annotated[int, typer.Option("--threads", help="Intra-op threads of each training process (the two "
+                                                           "run side by side; once one is done, the other may "
+                                                           "take more). Not part of what a resumed build must "
+                                                           "match.")] = 1,
 ) -> None:
     """Data (espeak-ng) -> acoustic model + vocoder training -> KAN-TTS voice dir.
 
     Started again with the same options and --work, a stopped build continues where it was."""
     from compress.files import check_new_directory
     from compress.demo_voice.build import BuildConfig
-    from compress.demo_voice.train import DemoTrainConfig
     from compress.demo_voice.voice_build import build_voice
 
+    train_config = _train_config(seed=seed, am_steps=am_steps, voc_steps=voc_steps, nsf=nsf, threads=threads)
     check_new_directory(out)
     work.mkdir(parents=True, exist_ok=True)
-    report = build_voice(out, work, BuildConfig(seed=seed, max_jobs=max_jobs),
-                         DemoTrainConfig(seed=seed, am_steps=am_steps, voc_steps=voc_steps, nsf=nsf),
+    report = build_voice(out, work, BuildConfig(seed=seed, max_jobs=max_jobs), train_config,
                          reuse_data=reuse_data, progress=note)
     note(f"wrote {out} in {report.total_seconds / 60:.1f} min (data {report.data_seconds / 60:.1f}, "
          f"training {report.train_seconds / 60:.1f}); curves in {work / 'training_curves.png'}")
+
+
+def _train_config(**settings):
+    from compress.demo_voice.train import DemoTrainConfig
+    from compress.errors import InputError
+
+    try:
+        return DemoTrainConfig(**settings)
+    except ValueError as err:
+        raise InputError(str(err)) from None
 
 
 @app.command()
