@@ -19,7 +19,7 @@ from compress.models.hifigan import Generator, apply_weight_norm, remove_weight_
 from compress.train import distributed
 from compress.train.resume import Resumable
 from compress.train.sambert_trainer import TrainLog
-from compress.train.spectral_losses import mel_l1, stft_loss
+from compress.train.spectral_losses import STFT_RESOLUTIONS, mel_l1, stft_loss
 
 
 @dataclass
@@ -32,6 +32,7 @@ class VocoderTrainConfig:
     lr_decay_every: int = 0  # steps between halvings of the learning rate (0 = never)
     mel_weight: float = 45.0
     stft_weight: float = 1.0
+    stft_resolutions: tuple = STFT_RESOLUTIONS  # (fft size, hop, window) of each STFT term
     adversarial_from: int = -1  # step at which the discriminator joins (-1 = never)
     adv_weight: float = 1.0
     fmap_weight: float = 2.0
@@ -65,7 +66,7 @@ def sample_segments(items: list[dict], config: VocoderTrainConfig, hop: int, rng
 
 def generator_losses(pred, target, mel_fn, config) -> dict[str, torch.Tensor]:
     return {"mel": mel_l1(pred, target, mel_fn) * config.mel_weight,
-            "stft": stft_loss(pred, target) * config.stft_weight}
+            "stft": stft_loss(pred, target, config.stft_resolutions) * config.stft_weight}
 
 
 def _resume(resume: Resumable | None, parts: dict, rng: random.Random, log: TrainLog) -> int:

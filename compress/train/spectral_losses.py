@@ -20,13 +20,16 @@ def stft_magnitude(wav: torch.Tensor, n_fft: int, hop: int, win: int) -> torch.T
 
 def stft_loss(pred: torch.Tensor, target: torch.Tensor,
               resolutions=STFT_RESOLUTIONS) -> torch.Tensor:
-    """Spectral convergence + log-magnitude L1, averaged over resolutions. (B, samples)."""
+    """Spectral convergence + log-magnitude L1, averaged over resolutions. (B, samples).
+    A resolution whose FFT is longer than twice the segment (its centred frame would need
+    more padding than the signal has) is left out."""
+    usable = [r for r in resolutions if r[0] // 2 < pred.shape[-1]] or list(resolutions[:1])
     total = pred.new_zeros(())
-    for n_fft, hop, win in resolutions:
+    for n_fft, hop, win in usable:
         p, t = stft_magnitude(pred, n_fft, hop, win), stft_magnitude(target, n_fft, hop, win)
         convergence = torch.linalg.norm(t - p) / torch.linalg.norm(t).clamp(min=1e-7)
         total = total + convergence + F.l1_loss(p.log(), t.log())
-    return total / len(resolutions)
+    return total / len(usable)
 
 
 def mel_l1(pred: torch.Tensor, target: torch.Tensor,
