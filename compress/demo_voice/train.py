@@ -71,8 +71,9 @@ class DemoTrainConfig:
     voc_source_steps: int = 600
     # ... unless the STFT terms outweigh the mel L1 (which cannot tell 80 Hz harmonics from
     # 110 Hz ones): with mel x10, STFT x10 and a 4096-point term, 1000 steps after the source
-    # phase read 0.26 / 0.52, and the copy-synthesis F0 error fell from 49% to 7% for zhiyan
-    # (F0 far from the 80 Hz hop rate) and from 20% to 17% for zhibei (F0 near it)
+    # phase read 0.26 / 0.52, and the copy-synthesis F0 error was 7% for zhiyan (F0 far from
+    # the 80 Hz hop rate) and 17% for zhibei (F0 near it), against 49% and 20% for the
+    # warm-started vocoder after 1200 steps of the usual losses
     voc_mel_weight: float = 10.0
     voc_stft_weight: float = 10.0
     voc_long_stft: bool = True  # a 4096-point, 2048-sample-window STFT term that resolves harmonics
