@@ -141,6 +141,9 @@ def copy_synthesis_command(
     for speaker, row in report.items():
         error = row["median_f0_error"]
         shown = "no frame voiced in both" if error is None else f"median F0 error {100 * error:.1f}%"
+        if row.get("periodicity_at_pitch") is not None:
+            shown += (f"; autocorrelation at the pitch period {row['periodicity_at_pitch']:.2f}, at the hop "
+                      f"{row['periodicity_at_hop']:.2f} ({row['steady_windows']} steady windows)")
         print(f"{speaker}: {shown} ({row['frames_voiced_in_both']} frames, {row['utterances']} utterances)")
 
 
