@@ -224,7 +224,7 @@ def synthesize(voice: OnnxVoice, encoded: list[EncodedSymbols], speed: float = 1
         sentences.append(sentence)
         if index:
             waves.append(gap)
-        waves.append(_Vocoder(voice, len(sentence.mel), seed, draws)(sentence.vocoder_input))
+        waves.append(vocode(voice, sentence.vocoder_input, seed, draws))
     return Synthesis(np.concatenate(waves), np.concatenate([s.vocoder_input for s in sentences]),
                      voice.sample_rate, sentences)
 

@@ -4,8 +4,8 @@ Each sentence is synthesized by the torch voice (a qat stage computes INT8 in fa
 quantization), then by the graphs in ONNX Runtime with the torch voice's integer durations
 held, so both make the same number of samples from the same frame layout (and an NSF
 voice's source the same draws). The figures: the largest sample difference, the RMS of the
-difference, and that RMS relative to the torch waveform's RMS. Spectral distances (MCD, PESQ) come from the bench with the parent as
-reference: `bench --voice PARENT --voice EXPORT`.
+difference, and that RMS relative to the torch waveform's RMS. Spectral distances (MCD,
+PESQ) come from the bench with the parent as reference: `bench --voice PARENT --voice EXPORT`.
 """
 
 from __future__ import annotations

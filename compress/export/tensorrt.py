@@ -21,8 +21,6 @@ Build an engine where TensorRT is installed (not on this machine):
 
 from __future__ import annotations
 
-import torch
-
 from compress.export.graphs import VocoderGraph, acoustic_graphs, to_onnx
 from compress.models.arch import HifiGanArch
 from compress.models.voice import Voice
@@ -43,6 +41,14 @@ def qdq_graphs(voice: Voice) -> dict[str, bytes]:
     return graphs
 
 
+def _vocoder_shapes(arch: HifiGanArch, batch: int, frames: int) -> str:
+    """trtexec's shape list of the vocoder's inputs: the mel, and an NSF voice's source mixture."""
+    shapes = [f"mel:{batch}x{arch.in_channels}x{frames}"]
+    if arch.nsf:
+        shapes.append(f"source:{batch}x{arch.nsf_harmonics + 1}x{frames * arch.hop}")
+    return ",".join(shapes)
+
+
 def trtexec_commands(files: dict[str, str], arch: HifiGanArch) -> str:
     """The commands that build the engines (documented in the report; run where TensorRT is).
     The vocoder's shapes: 16 to 2000 frames of mel (and of an NSF voice's source mixture)."""
@@ -50,10 +56,7 @@ def trtexec_commands(files: dict[str, str], arch: HifiGanArch) -> str:
     for name, file in files.items():
         shapes = ""
         if name == "vocoder":
-            dims = {"mel": lambda b, t: f"{b}x{arch.in_channels}x{t}"}
-            if arch.nsf:
-                dims["source"] = lambda b, t: f"{b}x{arch.nsf_harmonics + 1}x{t * arch.hop}"
-            for flag, (batch, frames) in (("min", (1, 16)), ("opt", (1, 400)), ("max", (8, 2000))):
-                shapes += f" --{flag}Shapes=" + ",".join(f"{k}:{dim(batch, frames)}" for k, dim in dims.items())
+            shapes = "".join(f" --{flag}Shapes={_vocoder_shapes(arch, batch, frames)}"
+                             for flag, batch, frames in (("min", 1, 16), ("opt", 1, 400), ("max", 8, 2000)))
         lines.append(f"trtexec --onnx={file} --int8 --fp16{shapes} --saveEngine={name}.plan")
     return "\n".join(lines)
