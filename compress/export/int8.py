@@ -2,14 +2,20 @@
 
 ONNX Runtime runs a convolution in INT8 only where its quantized QDQ pattern is complete:
 DequantizeLinear on the input and on the weight, QuantizeLinear on the output (fused into
-QLinearConv at ORT_ENABLE_EXTENDED and above). QAT learns the ranges of layer *inputs* (what
-TensorRT needs); the outputs, which an INT8 kernel writes as integers, are ranged here by
-ONNX Runtime's MinMax calibrator over the recorded feeds (calibration.py). So:
+QLinearConv at ORT_ENABLE_EXTENDED and above). QAT learns the ranges of layer inputs (what
+TensorRT needs) and, with `qat.vocoder_outputs` (the default), of the vocoder's conv
+outputs, which an INT8 kernel writes as integers; the outputs it did not range (the acoustic
+model's, and those of stages made without them) are ranged here by ONNX Runtime's MinMax
+calibrator over the recorded feeds (calibration.py). So:
 
 * every Conv / Gemm / MatMul whose weight belongs to an INT8 layer of the precision table
-  is quantized, with its input scale and its per-channel weight scales overridden by the
-  QAT values (scale = amax / 127; for uint8 activations the zero point is 128, which puts
-  the same 256 levels on the same grid as QAT's int8);
+  is quantized, with its input scale, its per-channel weight scales and (where QAT ranged
+  it) its output scale overridden by the QAT values (scale = amax / 127; for uint8
+  activations the zero point is 128, which puts the same 256 levels on the same grid as
+  QAT's int8). A tensor has one scale: two INT8 layers reading it share the wider of their
+  input ranges, and a conv output QAT ranged keeps that range where another INT8 layer reads
+  it (neither happens in the graphs of KAN-TTS voices: every INT8 layer reads a tensor of
+  its own, through a LeakyReLU, a concat or a norm);
 * every other one (islands, the attention matmuls q.k and p.v, anything unmatched) stays
   float, and so do LSTMs, norms and elementwise ops (DQ/Q around them convert);
 * the bias is int32 at input scale x weight scale, the weight scale never adjusted for it.
@@ -86,6 +92,7 @@ def plan_graph(model: onnx.ModelProto, ranges: dict[str, LayerRange], index: Wei
     initializers = {i.name: i for i in model.graph.initializer}
     plan = Plan([], [], {}, {})
     input_amax: dict[str, float] = {}
+    output_amax: dict[str, float] = {}
     for node in model.graph.node:
         if node.op_type not in QUANTIZABLE:
             continue
@@ -97,7 +104,6 @@ def plan_graph(model: onnx.ModelProto, ranges: dict[str, LayerRange], index: Wei
             continue
         plan.quantized.append(node.name)
         plan.layers[node.name] = layer.name
-        # a tensor read by two INT8 layers gets the wider of their ranges
         input_amax[node.input[0]] = max(input_amax.get(node.input[0], 0.0), layer.input_amax)
         array = numpy_helper.to_array(weight)
         axis = _weight_axis(node, found[1])
@@ -108,7 +114,11 @@ def plan_graph(model: onnx.ModelProto, ranges: dict[str, LayerRange], index: Wei
             plan.overrides[weight.name] = [
                 {"scale": np.array(s, dtype=np.float32), "zero_point": np.array(0, dtype=np.int8), **({"axis": axis} if i == 0 else {})}
                 for i, s in enumerate(scales)]
-    for tensor, amax in input_amax.items():
+        if layer.output_amax is not None and node.op_type == "Conv":
+            output_amax[node.output[0]] = layer.output_amax
+    # one scale per tensor: a tensor read by two INT8 layers gets the wider of their input
+    # ranges, and a conv output QAT ranged keeps that range (the first rounding QAT applies)
+    for tensor, amax in {**input_amax, **output_amax}.items():
         plan.overrides[tensor] = [_activation_override(amax / 127.0, types)]
     return plan
 

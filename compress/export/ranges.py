@@ -6,8 +6,9 @@
   whose weight is the *fake-quantized* weight (already on the INT8 grid), so that a float
   graph traced from it computes what the QAT model computes apart from the activations'
   rounding, and a quantizer that re-derives per-channel scales from it finds the same ones;
-* ranges hold, per INT8 layer, the activation amax of its input and the per-channel amax of
-  its weight (scale = amax / 127, TensorRT's and QAT's convention).
+* ranges hold, per INT8 layer, the activation amax of its input, the per-channel amax of
+  its weight (scale = amax / 127, TensorRT's and QAT's convention) and, for a conv whose
+  output QAT quantized, that output's amax.
 
 Graph nodes are matched to layers by their weight values (`WeightIndex`): the traced names
 of ONNX nodes follow scopes that TorchScript shortens and numbers, but a layer's weight is
@@ -37,6 +38,7 @@ class LayerRange:
     input_amax: float
     weight_amax: np.ndarray  # (channels,) along `weight_axis` of the torch weight
     weight_axis: int  # 0 for conv/linear; 0 (input) or 1 (output) for a transposed conv
+    output_amax: float | None = None  # a conv's output range, where QAT quantized it
 
     @property
     def input_scale(self) -> float:
@@ -51,7 +53,8 @@ def learned_ranges(voice: Voice) -> dict[str, LayerRange]:
     ranges = {}
     for name, layer in quantized_layers(voice).items():
         amax = backend.amax(layer.weight_quantizer).detach().reshape(-1).double().numpy()
-        ranges[name] = LayerRange(name, float(backend.amax(layer.input_quantizer)), amax, layer.weight_axis)
+        output = None if layer.output_quantizer is None else float(backend.amax(layer.output_quantizer))
+        ranges[name] = LayerRange(name, float(backend.amax(layer.input_quantizer)), amax, layer.weight_axis, output)
     return ranges
 
 

@@ -28,7 +28,9 @@ PHASES = {"calibrate": (True, False), "track": (True, True), "frozen": (False, T
 
 
 def activation_quantizers(model: nn.Module) -> list[nn.Module]:
-    return [m.input_quantizer for m in model.modules() if is_quantized(m)]
+    """Input quantizers, and output quantizers where layers have them."""
+    return [q for m in model.modules() if is_quantized(m)
+            for q in (m.input_quantizer, m.output_quantizer) if q is not None]
 
 
 def set_phase(model: nn.Module, phase: str) -> None:

@@ -39,6 +39,13 @@ class QatConfig:
     # per-channel axis of ConvTranspose1d weights: output (ONNX Runtime; scales factor out of
     # the integer accumulation) or input (TensorRT's deconvolution convention)
     transpose_axis: str = "output"
+    # the vocoder's INT8 convs quantize their outputs too, as ONNX Runtime's QLinearConv
+    # does (it writes 8-bit integers): QAT then trains with, and the cpu export uses, that
+    # range. Without it the export ranged those outputs by calibration alone, and on the
+    # 16 kHz reference its vocoder stood 5.3% RMS from the fake-quant one on the same mel
+    # (the acoustic graphs added 0.8%: their convs keep calibrated output ranges, since the
+    # decoder's step path computes its kernel-1 convs as linears). False: inputs only.
+    vocoder_outputs: bool = True
     strip: bool = False  # write the float weights of the QAT'd model (no quantizers) instead
     sentences: int = 270  # distillation sentences for QAT
     texts: str | None = None  # distillation (and calibration) sentences; None: the package's file
@@ -71,6 +78,10 @@ class QatConfig:
         if self.measure_sentences < 1:
             raise ValueError(f"measure_sentences must be >= 1, got {self.measure_sentences}")
         self.distillation()  # checks the training keys
+
+    def conv_outputs(self) -> tuple[str, ...]:
+        """The models whose INT8 convs quantize their outputs (swap.py)."""
+        return ("voc",) if self.vocoder_outputs else ()
 
     def calibrator_spec(self) -> CalibratorSpec:
         return CalibratorSpec(self.calibrator, self.ema_decay, self.ema_percentile)

@@ -1,11 +1,16 @@
 """Fake-quantized Conv1d, ConvTranspose1d and Linear: INT8 weights per channel, INT8 inputs per tensor.
 
 Each is a subclass of the torch module it replaces (so code that walks convs and linears,
-weight norm included, still finds it) with two quantizer submodules whose amax buffers are
-part of its state_dict:
+weight norm included, still finds it) with quantizer submodules whose amax buffers are part
+of its state_dict:
 
     <layer>.input_quantizer._amax    ()            activation range, calibrated (EMA or max)
     <layer>.weight_quantizer._amax   keep-dims     per-channel weight range, e.g. (C_out, 1, 1)
+    <layer>.output_quantizer._amax   ()            a conv's output range (optional, see below)
+
+An output quantizer models what an INT8 kernel that writes integers computes (ONNX Runtime's
+QLinearConv requantizes the conv's output, bias included, to 8 bits before the next op reads
+it): with it, QAT trains, and the engine's output scale comes from, the same range.
 
 The weight range is the weight's own per-channel max: refreshed at every forward that
 records gradients (QAT; the weights move) and stored, so that an export reads the exact
@@ -32,9 +37,13 @@ class _Quantized:
     input_quantizer: nn.Module
     weight_quantizer: nn.Module
 
-    def _init_quantizers(self, weight_axis: int, spec: backend.CalibratorSpec) -> None:
+    def _init_quantizers(self, weight_axis: int, spec: backend.CalibratorSpec, output: bool = False) -> None:
         self.input_quantizer = backend.input_quantizer(spec)
         self.weight_quantizer = backend.weight_quantizer(self.weight, weight_axis)
+        self.output_quantizer = backend.input_quantizer(spec) if output else None
+
+    def quantized_output(self, y: torch.Tensor) -> torch.Tensor:
+        return y if self.output_quantizer is None else self.output_quantizer(y)
 
     def effective_weight(self) -> torch.Tensor:
         """The weight as an INT8 engine sees it (quantized and dequantized)."""
@@ -56,15 +65,16 @@ class _Quantized:
 
 class QuantConv1d(nn.Conv1d, _Quantized):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self._conv_forward(self.input_quantizer(x), self.effective_weight(), self.bias)
+        return self.quantized_output(self._conv_forward(self.input_quantizer(x), self.effective_weight(), self.bias))
 
 
 class QuantConvTranspose1d(nn.ConvTranspose1d, _Quantized):
     def forward(self, x: torch.Tensor, output_size=None) -> torch.Tensor:
         if output_size is not None:
             raise ValueError("QuantConvTranspose1d takes no output_size")
-        return F.conv_transpose1d(self.input_quantizer(x), self.effective_weight(), self.bias, self.stride,
-                                  self.padding, self.output_padding, self.groups, self.dilation)
+        return self.quantized_output(F.conv_transpose1d(
+            self.input_quantizer(x), self.effective_weight(), self.bias, self.stride, self.padding,
+            self.output_padding, self.groups, self.dilation))
 
 
 class QuantLinear(nn.Linear, _Quantized):
@@ -73,6 +83,7 @@ class QuantLinear(nn.Linear, _Quantized):
 
 
 FLOAT_TYPES = (nn.Conv1d, nn.ConvTranspose1d, nn.Linear)
+CONV_TYPES = (nn.Conv1d, nn.ConvTranspose1d)
 QUANT_TYPES = (QuantConv1d, QuantConvTranspose1d, QuantLinear)
 
 
@@ -109,12 +120,14 @@ def _converted(module: nn.Module, source: tuple, target: tuple) -> nn.Module | N
 
 
 def quantized(module: nn.Module, weight_axis: int,
-              spec: backend.CalibratorSpec = backend.CalibratorSpec()) -> nn.Module:
-    """The fake-quantized copy of a float conv or linear (same weights, amax of the weights)."""
+              spec: backend.CalibratorSpec = backend.CalibratorSpec(), conv_output: bool = False) -> nn.Module:
+    """The fake-quantized copy of a float conv or linear (same weights, amax of the weights);
+    with `conv_output`, a conv's output is quantized too (a linear's never: ONNX Runtime
+    quantizes a MatMul's output before its bias is added, a range QAT would not see)."""
     new = _converted(module, FLOAT_TYPES, QUANT_TYPES)
     if new is None:
         raise TypeError(f"cannot quantize a {type(module).__name__}")
-    new._init_quantizers(weight_axis, spec)
+    new._init_quantizers(weight_axis, spec, conv_output and isinstance(module, CONV_TYPES))
     return new
 
 

@@ -51,7 +51,7 @@ class QatStage(Stage):
             raise QatError(f"{voice.source} is already quantized; run qat on its float parent or a stripped copy")
         plans = plan_layers(voice, config.islands, config.transpose_axis)
         student = copy.deepcopy(voice)
-        swap(student, plans, config.calibrator_spec())
+        swap(student, plans, config.calibrator_spec(), config.conv_outputs())
         speakers = list(voice.tables.speakers)
         texts = config.distillation().text_lines()
         calibration = calib.from_text(voice, texts, config.calib_sentences, speakers, list(CALIBRATION_ROTATION))
@@ -101,6 +101,7 @@ class QatStage(Stage):
     def _mode(plans: list[LayerPlan], config: QatConfig) -> dict:
         return {"version": MODE_VERSION, "calibrator": asdict(config.calibrator_spec()),
                 "transpose_axis": config.transpose_axis, "islands": list(config.islands), "frozen": True,
+                "conv_outputs": list(config.conv_outputs()),
                 "stripped": False, "layers": [p.to_dict() for p in plans]}
 
     def restore(self, voice: Voice, mode: dict, stage_dir: Path | None = None) -> Voice:
@@ -112,7 +113,8 @@ class QatStage(Stage):
             return voice
         try:
             plans = [LayerPlan(**layer) for layer in mode["layers"]]
-            swap(voice, [p for p in plans if p.precision == INT8], CalibratorSpec(**mode["calibrator"]))
+            swap(voice, [p for p in plans if p.precision == INT8], CalibratorSpec(**mode["calibrator"]),
+                 tuple(mode.get("conv_outputs", ())))
         except (KeyError, TypeError, AttributeError, ValueError) as err:
             raise VoiceLoadError(f"{stage_dir}: the qat mode does not fit the voice ({err})") from None
         set_phase(voice.am, "frozen")

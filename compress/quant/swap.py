@@ -27,8 +27,9 @@ def _split(voice: Voice, name: str) -> tuple[nn.Module, str]:
     return (model.get_submodule(parent) if parent else model), attribute
 
 
-def swap(voice: Voice, plans: list[LayerPlan], spec: CalibratorSpec) -> list[str]:
-    """Replace every int8 layer of the table by its fake-quantized copy, in place; returns
+def swap(voice: Voice, plans: list[LayerPlan], spec: CalibratorSpec, conv_outputs: tuple[str, ...] = ()) -> list[str]:
+    """Replace every int8 layer of the table by its fake-quantized copy, in place (the convs
+    of the models named in `conv_outputs`, "voc" say, quantize their outputs too); returns
     the names swapped."""
     swapped = []
     for plan in plans:
@@ -40,7 +41,8 @@ def swap(voice: Voice, plans: list[LayerPlan], spec: CalibratorSpec) -> list[str
             raise ValueError(f"{plan.name} is already quantized")
         if parametrize.is_parametrized(layer):  # loaders fold weight norm; a live one would be quantized as g, v
             raise ValueError(f"{plan.name} still has weight norm; fold it before quantizing")
-        setattr(parent, attribute, quantized(layer, plan.weight_axis, spec))
+        output = plan.name.split(".", 1)[0] in conv_outputs
+        setattr(parent, attribute, quantized(layer, plan.weight_axis, spec, output))
         swapped.append(plan.name)
     return swapped
 

@@ -24,8 +24,10 @@ REF = np.load(TINY / "ref_io.npz")
 # The cpu graphs quantize conv outputs too (QLinearConv writes integers), which QAT did not:
 # their waveform may differ from the torch fake-quant voice by this much of its RMS (-26 dB).
 CPU_RMS_TOLERANCE = 0.05
-# The tensorrt graphs compute what the fake-quant modules compute; only rounding ties differ.
-QDQ_RMS_TOLERANCE, QDQ_MAX_TOLERANCE = 1e-3, 2e-2
+# The tensorrt graphs compute what the fake-quant modules compute; only values within float
+# rounding of a level boundary round differently, and those one-level flips compound through
+# the vocoder's ~2 x 60 roundings (inputs and outputs): RMS 0.0017, max 0.012 measured.
+QDQ_RMS_TOLERANCE, QDQ_MAX_TOLERANCE = 4e-3, 4e-2
 
 
 def _mode(export_dir):
@@ -101,6 +103,40 @@ def test_cpu_graph_scales_are_the_qat_ranges(tiny_qat, tiny_int8_export):
     zero = initializers[act_dq.input[2]]
     assert int(zero) == (128 if zero.dtype == np.uint8 else 0)
     np.testing.assert_allclose(initializers[weight_dq.input[1]], layer.weight_amax / 127, rtol=1e-6)
+    output_q = next(node for node in model.graph.node if node.op_type == "QuantizeLinear" and node.input[0] == first.output[0])
+    assert layer.output_amax is not None  # QAT ranged the vocoder's conv outputs
+    assert float(initializers[output_q.input[1]]) == pytest.approx(layer.output_amax / 127, rel=1e-6)
+
+
+def test_the_int8_kernels_round_as_the_fake_quant_layers_do(tiny_qat, tiny_int8_export):
+    """The first INT8 conv of the cpu vocoder (fused into QLinearConv) against the torch
+    layer on the same mel: the same 8-bit levels, but for values within float rounding of a
+    level boundary (the two sum in different orders). Downstream such one-level flips compound
+    through the layers, which is why whole-waveform parity has a floor (README.md)."""
+    import onnxruntime as ort
+
+    model = onnx.load(str(tiny_int8_export / "vocoder.onnx"))
+    first = next(node for node in model.graph.node if node.op_type == "Conv")
+    output_q = next(node for node in model.graph.node if node.op_type == "QuantizeLinear" and node.input[0] == first.output[0])
+    output_dq = next(node for node in model.graph.node if node.input and node.input[0] == output_q.output[0])
+    model.graph.output.append(onnx.helper.make_tensor_value_info(output_dq.output[0], onnx.TensorProto.FLOAT, None))
+    session = ort.InferenceSession(model.SerializeToString(), session_options({"optimization": "all"}, step=False),
+                                   providers=["CPUExecutionProvider"])
+    assert "QLinearConv" in int8.optimized_op_types(model.SerializeToString(), session_options({"optimization": "all"}, step=False))
+    mel = REF["utt1.fixdur.mel"].T[None].astype(np.float32)
+    feeds = {"mel": mel}
+    for graph_input in session.get_inputs()[1:]:
+        feeds[graph_input.name] = np.zeros([1, *graph_input.shape[1:]], np.float32)
+    ours = session.run([output_dq.output[0]], feeds)[0]
+    captured = {}
+    handle = tiny_qat.vocoder.conv_pre.conv1d.register_forward_hook(lambda m, a, out: captured.update(out=out))
+    with torch.no_grad():
+        tiny_qat.vocoder(torch.from_numpy(mel))
+    handle.remove()
+    theirs = captured["out"].numpy()
+    step = learned_ranges(tiny_qat)["voc.conv_pre.conv1d"].output_amax / 127
+    levels = np.abs(ours - theirs) / step
+    assert ours.shape == theirs.shape and levels.max() <= 1 + 1e-3 and (levels > 0.5).mean() <= 1e-3
 
 
 def test_cpu_export_computes_what_the_fake_quant_voice_computes(tiny_qat, tiny_int8_export, tiny_symbols):

@@ -82,3 +82,16 @@ def test_weight_ranges_follow_the_weights_in_training_and_weight_norm_still_appl
     remove_weight_norm(holder)
     assert type(conv) is QuantConv1d
     assert torch.allclose(conv.weight_quantizer._amax, conv.weight.abs().amax(dim=(1, 2), keepdim=True))
+
+
+def test_a_conv_with_an_output_range_rounds_its_output_and_a_linear_never_gets_one():
+    conv = nn.Conv1d(4, 6, 3, padding=1)
+    q = _frozen(quantized(conv, 0, conv_output=True), 1.5)
+    backend.set_mode(q.output_quantizer, calibrate=False, quantize=True)
+    q.output_quantizer._amax.fill_(0.9)
+    x = torch.randn(2, 4, 11)
+    inner = F.conv1d(backend.fake_quant_per_tensor(x, 1.5 / 127), _per_channel(conv.weight, 0), conv.bias, padding=1)
+    assert torch.equal(q(x), backend.fake_quant_per_tensor(inner, 0.9 / 127))
+    assert "output_quantizer._amax" in q.state_dict()
+    assert quantized(nn.Linear(5, 3), 0, conv_output=True).output_quantizer is None
+    assert quantized(conv, 0).output_quantizer is None

@@ -67,7 +67,9 @@ def test_saved_tensors_restore_exactly_with_every_quantizer_range(tiny_voice, ap
     loaded = voice_tensors(fresh)
     assert set(loaded) == set(saved) and all(torch.equal(loaded[k], saved[k]) for k in saved)
     amax_keys = [k for k in saved if k.endswith("quantizer._amax")]
-    assert len(amax_keys) == 2 * sum(row["precision"] == INT8 for row in result.record.changes)
+    int8_rows = [row for row in result.record.changes if row["precision"] == INT8]
+    vocoder_convs = sum(row["name"].startswith("voc.") for row in int8_rows)
+    assert vocoder_convs and len(amax_keys) == 2 * len(int8_rows) + vocoder_convs  # and the vocoder's outputs
     ours, theirs = synthesize(result.voice, [_sentence(tiny_voice)]), synthesize(fresh, [_sentence(tiny_voice)])
     assert np.array_equal(ours.wav, theirs.wav)
 
@@ -128,3 +130,15 @@ def test_an_island_pattern_that_matches_nothing_fails_before_any_work(tiny_voice
     with pytest.raises(QatError, match="nothing|matches no"):
         QatStage().apply(tiny_voice, QatConfig(**{**SMALL, "islands": [r"voc\.stage\.7\..*"]}), ctx)
     assert calls == []
+
+
+def test_vocoder_convs_range_their_outputs_and_an_older_mode_restores_without_them(tiny_voice, applied):
+    result = applied[0]
+    layers = quantized_layers(result.voice)
+    with_output = {name for name, layer in layers.items() if layer.output_quantizer is not None}
+    assert with_output == {name for name in layers if name.startswith("voc.")}
+    assert all(float(layers[name].output_quantizer._amax) != 1.0 for name in with_output)  # calibrated
+    assert result.mode["conv_outputs"] == ["voc"]
+    older = {k: v for k, v in result.mode.items() if k != "conv_outputs"}  # a stage dir of the previous release
+    fresh = QatStage().restore(copy.deepcopy(tiny_voice), older, None)
+    assert not any(layer.output_quantizer is not None for layer in quantized_layers(fresh).values())
