@@ -22,6 +22,8 @@ def build(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the data and of both trainings.")] = 1234,
     am_steps: Annotated[int, typer.Option("--am-steps", help="Acoustic-model training steps.")] = 2400,
     voc_steps: Annotated[int, typer.Option("--voc-steps", help="Vocoder training steps.")] = 6000,
+    gta_steps: Annotated[int, typer.Option("--gta-steps", help="Vocoder fine-tuning steps on the acoustic "
+                                                               "model's mels (0: none).")] = 800,
     max_jobs: Annotated[Optional[int], typer.Option("--max-jobs", help="Render at most this many utterances.")] = None,
     reuse_data: Annotated[bool, typer.Option("--reuse-data", help="Keep the data already in --work.")] = False,
     nsf: Annotated[bool, typer.Option("--nsf/--plain", help="An NSF voice (F0-driven vocoder source) or a plain one.")] = True,
@@ -37,7 +39,8 @@ def build(
     from compress.demo_voice.build import BuildConfig
     from compress.demo_voice.voice_build import build_voice
 
-    train_config = _train_config(seed=seed, am_steps=am_steps, voc_steps=voc_steps, nsf=nsf, threads=threads)
+    train_config = _train_config(seed=seed, am_steps=am_steps, voc_steps=voc_steps, voc_gta_steps=gta_steps, nsf=nsf,
+                                 threads=threads)
     check_new_directory(out)
     work.mkdir(parents=True, exist_ok=True)
     report = build_voice(out, work, BuildConfig(seed=seed, max_jobs=max_jobs), train_config,

@@ -19,7 +19,8 @@ from compress.synthesis import encode_lines, synthesize
 from tests.demo_voice.standin import F0_MEAN, F0_STD, write_dataset
 
 TINY_TRAINING = DemoTrainConfig(am_steps=2, am_max_frames=200, am_warmup=1, voc_steps=2, voc_batch=2,
-                                voc_segment=8, voc_source_steps=1, warm_start=True, checkpoint_every=1)
+                                voc_segment=8, voc_source_steps=1, voc_gta_steps=1, warm_start=True,
+                                checkpoint_every=1)
 
 
 @pytest.fixture(scope="module")
@@ -63,10 +64,10 @@ def test_a_finished_training_is_resumed_not_repeated(trained):
     root, curves = trained
     before = {p.name: p.stat().st_mtime_ns for p in (root / "train").glob("*.ckpt.pt")}
     again = train_both(root / "data", TINY_TRAINING, root / "train")
-    for part in ("am", "voc"):  # the same rows, with the first run's times: nothing was retrained
+    for part in ("am", "voc", "gta"):  # the same rows, with the first run's times: nothing was retrained
         assert again[part]["rows"] == curves[part]["rows"]
     after = {p.name: p.stat().st_mtime_ns for p in (root / "train").glob("*.ckpt.pt")}
-    assert before == after and set(after) == {"am.ckpt.pt", "voc-source.ckpt.pt", "voc.ckpt.pt"}  # not re-saved
+    assert before == after and set(after) == {"am.ckpt.pt", "voc-source.ckpt.pt", "voc.ckpt.pt", "gta.ckpt.pt"}  # not re-saved
     assert torch.load(root / "train" / "am.ckpt.pt", weights_only=True)["step"] == 2
 
 
@@ -102,3 +103,35 @@ def test_the_source_phase_trains_on_zeroed_mels_and_settings_are_per_part(traine
     assert changed.settings("am") == TINY_TRAINING.settings("am")
     assert changed.settings("voc") != TINY_TRAINING.settings("voc")
     assert DemoTrainConfig(am_lr=1.0).settings("voc") == DemoTrainConfig().settings("voc")
+    # the fine-tuning on the acoustic model's mels follows both models, and only it follows its own keys
+    assert DemoTrainConfig(am_lr=1.0).settings("gta") != DemoTrainConfig().settings("gta")
+    assert DemoTrainConfig(voc_gta_lr=1.0).settings("voc") == DemoTrainConfig().settings("voc")
+    assert DemoTrainConfig(voc_gta_lr=1.0).settings("gta") != DemoTrainConfig().settings("gta")
+
+
+def test_the_fine_tuning_reads_the_acoustic_models_mel_on_the_recordings_frames(trained):
+    from compress.demo_voice.train import acoustic_mel_items, f0_stats, new_sambert
+
+    root, curves = trained
+    am = new_sambert(0, True, f0_stats(root / "data"))
+    am.load_state_dict(torch.load(root / "train" / "am.pt", weights_only=True))
+    ours, recorded = acoustic_mel_items(root / "data", am, nsf=True), vocoder_items(root / "data", nsf=True)
+    utt = dataset.load_utterance(root / "data", "u0")
+    expected = am.infer(*(torch.from_numpy(a)[None] for a in _encoded(utt)),
+                        durations=torch.from_numpy(utt.duration.astype(np.int64))[None]).mel.numpy()[:, :80]
+    assert len(ours) == len(recorded) and ours[0]["mel"].shape == recorded[0]["mel"].shape
+    np.testing.assert_array_equal(ours[0]["mel"][:, :80], expected)  # the model's mel, the recording's frames
+    np.testing.assert_array_equal(ours[0]["mel"][:, 80:], recorded[0]["mel"][:, 80:])  # the recording's F0, voicing
+    np.testing.assert_array_equal(ours[0]["wav"], recorded[0]["wav"])
+    assert len(curves["gta"]["rows"]) == 1
+    tuned = torch.load(root / "train" / "voc-gta.pt", weights_only=True)
+    assembled = assemble(root / "data", root / "train", root / "voice", TINY_TRAINING).vocoder.state_dict()
+    assert all(torch.equal(assembled[k], tuned[k]) for k in tuned)  # the voice gets the fine-tuned vocoder
+
+
+def _encoded(utt):
+    from compress.demo_voice.train import tables
+    from compress.models.symbols import encode
+
+    enc = encode(tables(), parse_tokens(utt.symbols))
+    return enc.ling, enc.emotion, enc.speaker
