@@ -84,7 +84,9 @@ class DemoTrainConfig:
     # held, so that they line up with the recordings; an NSF source from the recordings' F0
     # and voicing), as TTS vocoders usually are: trained on recorded mels only, it followed the
     # recordings' pitch from their own features (F0 error 1.8% / 2.1%) but fell back to the
-    # 80 Hz hop rate on the acoustic model's smoother ones (every style's median F0 80-88 Hz)
+    # 80 Hz hop rate on the acoustic model's smoother ones (every style's median F0 80-88 Hz).
+    # After 800 steps of this, zhiyan's styles read 166 / 239 / 151 Hz (neutral, happy, sad);
+    # zhibei's, near the hop rate, still 80-86 Hz (1600 steps, mel x2 or lr 3e-4: no better)
     voc_gta_steps: int = 800
     voc_gta_lr: float = 1e-4
     threads: int = 1  # per training process
