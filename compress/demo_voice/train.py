@@ -85,8 +85,9 @@ class DemoTrainConfig:
     # and voicing), as TTS vocoders usually are: trained on recorded mels only, it followed the
     # recordings' pitch from their own features (F0 error 1.8% / 2.1%) but fell back to the
     # 80 Hz hop rate on the acoustic model's smoother ones (every style's median F0 80-88 Hz).
-    # After 800 steps of this, zhiyan's styles read 166 / 239 / 151 Hz (neutral, happy, sad);
-    # zhibei's, near the hop rate, still 80-86 Hz (1600 steps, mel x2 or lr 3e-4: no better)
+    # After 800 steps of this zhiyan's styles read 166 / 239 / 151 Hz (neutral, happy, sad)
+    # with one draw of batches and 87 / 82 / 81 Hz with another (this seed's); zhibei's, near
+    # the hop rate, 80-86 Hz with both (1600 steps, mel x2 or lr 3e-4: no better). README.md
     voc_gta_steps: int = 800
     voc_gta_lr: float = 1e-4
     threads: int = 1  # per training process
