@@ -29,7 +29,10 @@ def export(
         overrides.append(f"export.target={target}")
     path, _, made = run_registered_stage("export", voice, voice_name, out, overrides)
     mode = made.modes[-1]["mode"]
-    note(f"wrote {path}: {len(mode['graphs'])} {mode['precision']} graphs for {mode['runtime']} "
+    chosen = mode.get("int8", {}).get("graphs", {})
+    int8 = sum(row.get("precision") == "int8" for row in chosen.values())
+    kinds = f"{int8} of them INT8" if chosen else mode["precision"]
+    note(f"wrote {path}: {len(mode['graphs'])} graphs ({kinds}) for {mode['runtime']} "
          f"({mode['target']}); see {path / 'report.md'}")
 
 
