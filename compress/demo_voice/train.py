@@ -103,6 +103,10 @@ class DemoTrainConfig:
         if self.voc_source_steps < 0 or self.voc_gta_steps < 0:
             raise ValueError("voc_source_steps and voc_gta_steps must be at least 0")
 
+    def stft_resolutions(self) -> tuple:
+        """The STFT terms of the vocoder's losses (after the source-only phase)."""
+        return STFT_RESOLUTIONS + (LONG_STFT,) if self.voc_long_stft else STFT_RESOLUTIONS
+
     def settings(self, part: str) -> dict:
         """What a part's training depends on (its resumable checkpoint must match it): the
         shared seed and kind, and the part's own fields, so that changing one part's settings
@@ -134,13 +138,17 @@ def am_targets(utt: dataset.Utterance, nsf: bool) -> np.ndarray:
     return np.concatenate([utt.mel, utt.frame_f0[:, None], utt.frame_uv[:, None]], axis=1).astype(np.float32)
 
 
+def _utterances(root: Path, split: str):
+    """The split's utterances, loaded one at a time."""
+    for row in dataset.load_index(root):
+        if row.get("split", "train") == split:
+            yield dataset.load_utterance(root, row)
+
+
 def acoustic_items(root: Path, split: str = "train", nsf: bool = False) -> list[dict]:
     table = tables()
     items = []
-    for row in dataset.load_index(root):
-        if row.get("split", "train") != split:
-            continue
-        utt = dataset.load_utterance(root, row)
+    for utt in _utterances(root, split):
         enc = encode(table, parse_tokens(utt.symbols))
         items.append({"ling": enc.ling, "emotion": enc.emotion, "speaker": enc.speaker,
                       "durations": utt.duration.astype(np.int64), "pitch": utt.pitch, "energy": utt.energy,
@@ -148,15 +156,18 @@ def acoustic_items(root: Path, split: str = "train", nsf: bool = False) -> list[
     return items
 
 
+def _recorded_item(utt: dataset.Utterance, nsf: bool, norm: F0Norm | None) -> dict:
+    return {"mel": vocoder_input(torch.from_numpy(am_targets(utt, nsf)), norm).numpy(), "wav": utt.wav}
+
+
+def _f0_norm(root: Path, nsf: bool) -> F0Norm | None:
+    return F0Norm("mean_std", *f0_stats(root)) if nsf else None
+
+
 def vocoder_items(root: Path, split: str = "train", nsf: bool = False) -> list[dict]:
     """(vocoder input, waveform) of the recordings: for NSF the mel, F0 in Hz and voicing."""
-    norm = F0Norm("mean_std", *f0_stats(root)) if nsf else None
-    rows = [row for row in dataset.load_index(root) if row.get("split", "train") == split]
-    items = []
-    for utt in (dataset.load_utterance(root, row) for row in rows):
-        voc_in = vocoder_input(torch.from_numpy(am_targets(utt, nsf)), norm).numpy()
-        items.append({"mel": voc_in, "wav": utt.wav})
-    return items
+    norm = _f0_norm(root, nsf)
+    return [_recorded_item(utt, nsf, norm) for utt in _utterances(root, split)]
 
 
 @torch.no_grad()
@@ -165,15 +176,15 @@ def acoustic_mel_items(root: Path, am: Sambert, split: str = "train", nsf: bool 
     the model runs free with the recording's durations, so its frames line up with the
     recording; an NSF item keeps the recording's F0 and voicing (the source must carry the
     pitch the waveform has)."""
-    table, feature = tables(), dataset.load_config(root)
+    table, feature, norm = tables(), dataset.load_config(root), _f0_norm(root, nsf)
     am.eval()
-    rows = [row for row in dataset.load_index(root) if row.get("split", "train") == split]
     items = []
-    for row, recorded in zip(rows, vocoder_items(root, split, nsf)):
-        utt = dataset.load_utterance(root, row)
+    for utt in _utterances(root, split):
+        recorded = _recorded_item(utt, nsf, norm)
         enc = encode(table, parse_tokens(utt.symbols))
+        durations = torch.from_numpy(utt.duration.astype(np.int64))[None]
         out = am.infer(torch.from_numpy(enc.ling)[None], torch.from_numpy(enc.emotion)[None],
-                       torch.from_numpy(enc.speaker)[None], durations=torch.from_numpy(utt.duration.astype(np.int64))[None])
+                       torch.from_numpy(enc.speaker)[None], durations=durations)
         mel = out.mel.numpy()[:, :feature.n_mels]
         frames = min(len(mel), len(recorded["mel"]))
         voc_in = np.concatenate([mel[:frames], recorded["mel"][:frames, feature.n_mels:]], axis=1).astype(np.float32)
@@ -202,6 +213,12 @@ def warm_start(model: Generator, voice_dir: Path = DEMO_VOICE) -> list[str]:
     return copied
 
 
+def _mel_fn(root: Path) -> LogMel:
+    """The log-mel of the dataset's features (the vocoder's mel loss)."""
+    stats = dataset.load_stats(root)
+    return LogMel(dataset.load_config(root), stats.mel.mean, stats.mel.std)
+
+
 def _resumable(out: str, part: str, config: DemoTrainConfig) -> Resumable:
     settings = config.settings(part if part in ("am", "gta") else "voc")
     return Resumable(Path(out) / f"{part}.ckpt.pt", config.checkpoint_every, settings={**settings, "part": part})
@@ -223,8 +240,7 @@ def _train_vocoder(root: str, config: DemoTrainConfig, out: str) -> None:
     feature = dataset.load_config(Path(root))
     model = new_generator(config.seed + 1, config.nsf, feature.sampling_rate)
     copied = warm_start(model) if config.warm_start else []
-    stats = dataset.load_stats(Path(root))
-    mel_fn = LogMel(feature, stats.mel.mean, stats.mel.std)
+    mel_fn = _mel_fn(Path(root))
     disc = None
     if config.voc_adversarial_from >= 0:
         torch.manual_seed(config.seed + 2)
@@ -237,13 +253,12 @@ def _train_vocoder(root: str, config: DemoTrainConfig, out: str) -> None:
             lr=config.voc_lr, seed=config.seed + 3, log_every=max(1, config.voc_source_steps // 20)),
             resume=_resumable(out, "voc-source", config))
         source_rows, source_seconds = first.rows, first.seconds
-    resolutions = STFT_RESOLUTIONS + (LONG_STFT,) if config.voc_long_stft else STFT_RESOLUTIONS
     log = train_vocoder(model, items, mel_fn, VocoderTrainConfig(
         steps=config.voc_steps, batch_size=config.voc_batch, segment_frames=config.voc_segment, lr=config.voc_lr,
         lr_decay_every=config.voc_lr_decay_every, adversarial_from=config.voc_adversarial_from,
-        mel_weight=config.voc_mel_weight, stft_weight=config.voc_stft_weight, stft_resolutions=resolutions,
-        seed=config.seed + 1, log_every=max(1, config.voc_steps // 100)), discriminator=disc,
-        resume=_resumable(out, "voc", config))
+        mel_weight=config.voc_mel_weight, stft_weight=config.voc_stft_weight,
+        stft_resolutions=config.stft_resolutions(), seed=config.seed + 1,
+        log_every=max(1, config.voc_steps // 100)), discriminator=disc, resume=_resumable(out, "voc", config))
     torch.save(model.state_dict(), Path(out) / "voc.pt")
     (Path(out) / "voc_curve.json").write_text(json.dumps({
         "rows": log.rows, "seconds": log.seconds, "warm_started": len(copied),
@@ -259,15 +274,11 @@ def _finetune_vocoder(root: str, config: DemoTrainConfig, out: str) -> None:
     am.load_state_dict(torch.load(work / "am.pt", weights_only=True))
     model = new_generator(0, config.nsf, feature.sampling_rate)
     model.load_state_dict(torch.load(work / "voc.pt", weights_only=True))
-    stats = dataset.load_stats(root)
-    resolutions = STFT_RESOLUTIONS + (LONG_STFT,) if config.voc_long_stft else STFT_RESOLUTIONS
-    log = train_vocoder(model, acoustic_mel_items(root, am, nsf=config.nsf), LogMel(feature, stats.mel.mean, stats.mel.std),
-                        VocoderTrainConfig(steps=config.voc_gta_steps, batch_size=config.voc_batch,
-                                           segment_frames=config.voc_segment, lr=config.voc_gta_lr,
-                                           mel_weight=config.voc_mel_weight, stft_weight=config.voc_stft_weight,
-                                           stft_resolutions=resolutions, seed=config.seed + 4,
-                                           log_every=max(1, config.voc_gta_steps // 50)),
-                        resume=_resumable(out, "gta", config))
+    log = train_vocoder(model, acoustic_mel_items(root, am, nsf=config.nsf), _mel_fn(root), VocoderTrainConfig(
+        steps=config.voc_gta_steps, batch_size=config.voc_batch, segment_frames=config.voc_segment,
+        lr=config.voc_gta_lr, mel_weight=config.voc_mel_weight, stft_weight=config.voc_stft_weight,
+        stft_resolutions=config.stft_resolutions(), seed=config.seed + 4,
+        log_every=max(1, config.voc_gta_steps // 50)), resume=_resumable(out, "gta", config))
     torch.save(model.state_dict(), work / "voc-gta.pt")
     (work / "gta_curve.json").write_text(json.dumps({"rows": log.rows, "seconds": log.seconds}))
 
@@ -306,14 +317,14 @@ def train_both(root: Path, config: DemoTrainConfig, work: Path) -> dict:
 
 def assemble(root: Path, work: Path, source: Path, config: DemoTrainConfig | None = None) -> Voice:
     """The trained voice, with the KAN-TTS configs it will be written with."""
-    nsf = (config or DemoTrainConfig()).nsf
+    config = config or DemoTrainConfig()
+    nsf = config.nsf
     feature: FeatureConfig = dataset.load_config(root)
     audio = feature.to_kantts()
     am = new_sambert(0, nsf, f0_stats(root) if nsf else None)
     am.load_state_dict(torch.load(work / "am.pt", weights_only=True))
     voc = new_generator(0, nsf, feature.sampling_rate)
-    voc.load_state_dict(torch.load(work / ("voc-gta.pt" if (config or DemoTrainConfig()).voc_gta_steps else "voc.pt"),
-                                   weights_only=True))
+    voc.load_state_dict(torch.load(work / ("voc-gta.pt" if config.voc_gta_steps else "voc.pt"), weights_only=True))
     am_params = NSF_SAMBERT_PARAMS if nsf else SAMBERT_PARAMS
     voc_params = nsf_generator_params(feature.sampling_rate) if nsf else GENERATOR_PARAMS
     configs = {"am": am_config(audio, am_params), "voc": voc_config(audio, voc_params),

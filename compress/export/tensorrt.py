@@ -5,10 +5,11 @@ exporter turns each quantizer's `torch.fake_quantize_*` into a Q/DQ pair): symme
 zero point 0, per-tensor activation scales and per-channel weight scales from the ranges QAT
 learned, on the input and the weight of every INT8 conv and linear, and on the output of
 every INT8 conv whose output QAT ranged (`qat.vocoder_outputs`: TensorRT fuses that pair
-into the conv's INT8 output), nothing on other outputs (TensorRT places its own). Islands and the
-float-by-policy layers carry no Q/DQ: TensorRT builds them in FP16 when the engine is built with `--fp16`. Transposed convs stay
-ConvTranspose (TensorRT has INT8 deconvolution); their weight scales run along the axis the
-qat stage chose (`qat.transpose_axis=input` is TensorRT's convention).
+into the conv's INT8 output), nothing on other outputs (TensorRT places its own). Islands
+and the float-by-policy layers carry no Q/DQ: TensorRT builds them in FP16 when the engine
+is built with `--fp16`. Transposed convs stay ConvTranspose (TensorRT has INT8
+deconvolution); their weight scales run along the axis the qat stage chose
+(`qat.transpose_axis=input` is TensorRT's convention).
 
 The graphs are the cpu target's cut (graphs.py), so the same driver runs them in ONNX Runtime
 (as float kernels between Q/DQ pairs: a check of the numbers, not a fast path); the vocoder's
