@@ -32,6 +32,11 @@ CPU_RMS_TOLERANCE = 0.05
 QDQ_RMS_TOLERANCE, QDQ_MAX_TOLERANCE = 4e-3, 4e-2
 
 
+def _quantize_of(model, tensor: str):
+    """The QuantizeLinear node that reads `tensor`."""
+    return next(node for node in model.graph.node if node.op_type == "QuantizeLinear" and node.input[0] == tensor)
+
+
 def _mode(export_dir):
     return json.loads((export_dir / "arch.json").read_text())["modes"][-1]["mode"]
 
@@ -105,7 +110,7 @@ def test_cpu_graph_scales_are_the_qat_ranges(tiny_qat, tiny_int8_export):
     zero = initializers[act_dq.input[2]]
     assert int(zero) == (128 if zero.dtype == np.uint8 else 0)
     np.testing.assert_allclose(initializers[weight_dq.input[1]], layer.weight_amax / 127, rtol=1e-6)
-    output_q = next(node for node in model.graph.node if node.op_type == "QuantizeLinear" and node.input[0] == first.output[0])
+    output_q = _quantize_of(model, first.output[0])
     assert layer.output_amax is not None  # QAT ranged the vocoder's conv outputs
     assert float(initializers[output_q.input[1]]) == pytest.approx(layer.output_amax / 127, rel=1e-6)
 
@@ -119,12 +124,13 @@ def test_the_int8_kernels_round_as_the_fake_quant_layers_do(tiny_qat, tiny_int8_
 
     model = onnx.load(str(tiny_int8_export / "vocoder.onnx"))
     first = next(node for node in model.graph.node if node.op_type == "Conv")
-    output_q = next(node for node in model.graph.node if node.op_type == "QuantizeLinear" and node.input[0] == first.output[0])
+    output_q = _quantize_of(model, first.output[0])
     output_dq = next(node for node in model.graph.node if node.input and node.input[0] == output_q.output[0])
     model.graph.output.append(onnx.helper.make_tensor_value_info(output_dq.output[0], onnx.TensorProto.FLOAT, None))
-    session = ort.InferenceSession(model.SerializeToString(), session_options({"optimization": "all"}, step=False),
-                                   providers=["CPUExecutionProvider"])
-    assert "QLinearConv" in int8.optimized_op_types(model.SerializeToString(), session_options({"optimization": "all"}, step=False))
+    data = model.SerializeToString()
+    assert "QLinearConv" in int8.optimized_op_types(data, session_options({"optimization": "all"}, step=False))
+    session = ort.InferenceSession(data, session_options({"optimization": "all"}, step=False),
+                                   providers=["CPUExecutionProvider"])  # fresh options: the line above set a save path
     mel = REF["utt1.fixdur.mel"].T[None].astype(np.float32)
     feeds = {"mel": mel}
     for graph_input in session.get_inputs()[1:]:
