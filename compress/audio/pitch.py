@@ -42,7 +42,8 @@ class PitchTrack:
         return (self.f0 * self.uv).astype(np.float32)
 
 
-def _world():
+def world_module():
+    """pyworld, or a FeatureError saying why it cannot be imported."""
     try:
         import pyworld
     except ImportError as err:  # pyworld 0.3.x also needs pkg_resources (setuptools < 81)
@@ -51,7 +52,7 @@ def _world():
 
 
 def _dio(wav: np.ndarray, config: FeatureConfig, low: float, high: float, speed: int) -> np.ndarray:
-    world = _world()
+    world = world_module()
     period_ms = 1000.0 * config.hop_length / config.sampling_rate
     f0, times = world.dio(
         wav, config.sampling_rate, f0_floor=low, f0_ceil=high, frame_period=period_ms, speed=speed

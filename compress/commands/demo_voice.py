@@ -23,7 +23,7 @@ def build(
     am_steps: Annotated[int, typer.Option("--am-steps", help="Acoustic-model training steps.")] = 2400,
     voc_steps: Annotated[int, typer.Option("--voc-steps", help="Vocoder training steps.")] = 6000,
     gta_steps: Annotated[int, typer.Option("--gta-steps", help="Vocoder fine-tuning steps on the acoustic "
-                                                               "model's mels (0: none).")] = 800,
+                                                               "model's mels (0: none).")] = 1600,
     max_jobs: Annotated[Optional[int], typer.Option("--max-jobs", help="Render at most this many utterances.")] = None,
     reuse_data: Annotated[bool, typer.Option("--reuse-data", help="Keep the data already in --work.")] = False,
     nsf: Annotated[bool, typer.Option("--nsf/--plain", help="An NSF voice (F0-driven vocoder source) or a plain one.")] = True,

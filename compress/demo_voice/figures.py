@@ -61,23 +61,41 @@ def _cjk_font():
     return None
 
 
+HARMONIC_FFT = 2048  # 7.8 Hz bins at 16 kHz
+HARMONIC_WINDOW = 1024  # 64 ms: harmonics 80 Hz apart stay apart
+HARMONIC_TOP_HZ = 3000.0
+
+
+def harmonic_spectrogram(wav: np.ndarray, sample_rate: int, hop: int) -> tuple[np.ndarray, float]:
+    """(frames, bins up to HARMONIC_TOP_HZ) magnitude in dB of a long-window STFT, and the
+    bin width in Hz: fine enough in frequency to show each harmonic, unlike an 80-band mel."""
+    window = np.hanning(HARMONIC_WINDOW)
+    padded = np.pad(np.asarray(wav, dtype=np.float64), HARMONIC_WINDOW // 2)
+    starts = range(0, len(padded) - HARMONIC_WINDOW + 1, hop)
+    frames = np.stack([padded[i : i + HARMONIC_WINDOW] * window for i in starts])
+    bin_hz = sample_rate / HARMONIC_FFT
+    spectrum = np.abs(np.fft.rfft(frames, HARMONIC_FFT))[:, : int(HARMONIC_TOP_HZ / bin_hz) + 1]
+    return 20 * np.log10(np.maximum(spectrum, 1e-5)), bin_hz
+
+
 def plot_comparison(waves: dict[str, np.ndarray], config, title: str, path: str | Path) -> Path:
-    """Log-mel spectrograms of the same sentence stacked on one time axis: label -> waveform."""
+    """Spectrograms (0-3 kHz, long window: the harmonics show) of the same sentence stacked on
+    one time axis: label -> waveform."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from compress.audio.spectral import log_mel
-
-    mels = {label: log_mel(wav, config) for label, wav in waves.items()}
-    seconds = max(len(m) for m in mels.values()) * config.frame_seconds
-    fig, axes = plt.subplots(len(mels), 1, figsize=(12, 2.6 * len(mels)), sharex=True, squeeze=False)
-    for ax, (label, mel) in zip(axes[:, 0], mels.items()):
-        ax.imshow(mel.T, origin="lower", aspect="auto", cmap="magma",
-                  extent=(0, len(mel) * config.frame_seconds, 0, mel.shape[1]))
+    specs = {label: harmonic_spectrogram(wav, config.sampling_rate, config.hop_length)[0]
+             for label, wav in waves.items()}
+    seconds = max(len(s) for s in specs.values()) * config.frame_seconds
+    top = max(float(s.max()) for s in specs.values())
+    fig, axes = plt.subplots(len(specs), 1, figsize=(12, 2.8 * len(specs)), sharex=True, squeeze=False)
+    for ax, (label, spec) in zip(axes[:, 0], specs.items()):
+        ax.imshow(spec.T, origin="lower", aspect="auto", cmap="magma", vmin=top - 70, vmax=top,
+                  extent=(0, len(spec) * config.frame_seconds, 0, HARMONIC_TOP_HZ))
         ax.set_xlim(0, seconds)
-        ax.set_ylabel("mel bin")
+        ax.set_ylabel("Hz")
         ax.set_title(label, fontsize=9, loc="left")
     axes[-1, 0].set_xlabel("seconds")
     font = _cjk_font()  # without one, Chinese would print as boxes: keep the rest of the title

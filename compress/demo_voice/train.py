@@ -28,6 +28,7 @@ import torch
 from compress.audio.config import FeatureConfig
 from compress.audio.mel_torch import LogMel
 from compress.demo_voice import dataset
+from compress.demo_voice.pitch_shift import shifted_copies
 from compress.demo_voice.voice_config import (
     GENERATOR_PARAMS, NSF_SAMBERT_PARAMS, SAMBERT_PARAMS, SPEAKERS, am_config, nsf_generator_params, voc_config)
 from compress.errors import DataError
@@ -88,8 +89,17 @@ class DemoTrainConfig:
     # After 800 steps of this zhiyan's styles read 166 / 239 / 151 Hz (neutral, happy, sad)
     # with one draw of batches and 87 / 82 / 81 Hz with another (this seed's); zhibei's, near
     # the hop rate, 80-86 Hz with both (1600 steps, mel x2 or lr 3e-4: no better). README.md
-    voc_gta_steps: int = 800
+    voc_gta_steps: int = 1600
     voc_gta_lr: float = 1e-4
+    # ... and even then the output's low band held lines at multiples of the 80 Hz hop rate
+    # over a fundamental 20 dB weaker than the recordings' (zhibei happy, a 4096-point FFT of
+    # one steady vowel: 80 Hz 17 dB, F0 4 dB; recording 5 and 26 dB), so that an F0 tracker
+    # hears the hop. Two remedies, measured in README.md: WORLD copies of every item at a
+    # random factor of its pitch (`pitch_shift`: one mel, several pitches, so the pitch has to
+    # come from the source), and a long-STFT term on the band below `voc_gta_low_band_hz`.
+    voc_gta_shift: tuple = (0.7, 1.5)  # range of the copies' pitch factors; () for no copies
+    voc_gta_low_band_weight: float = 30.0
+    voc_gta_low_band_hz: float = 400.0
     threads: int = 1  # per training process
     nsf: bool = True  # an NSF voice (F0-driven vocoder source); False: the plain voice
     # the vocoder starts from the committed demo voice's where shapes match (its mel path hums
@@ -102,6 +112,8 @@ class DemoTrainConfig:
             raise ValueError("steps, checkpoint_every and threads must be at least 1")
         if self.voc_source_steps < 0 or self.voc_gta_steps < 0:
             raise ValueError("voc_source_steps and voc_gta_steps must be at least 0")
+        if self.voc_gta_shift and not (len(self.voc_gta_shift) == 2 and 0 < self.voc_gta_shift[0] <= self.voc_gta_shift[1]):
+            raise ValueError(f"voc_gta_shift must be () or (low, high) with 0 < low <= high, got {self.voc_gta_shift}")
 
     def stft_resolutions(self) -> tuple:
         """The STFT terms of the vocoder's losses (after the source-only phase)."""
@@ -274,10 +286,15 @@ def _finetune_vocoder(root: str, config: DemoTrainConfig, out: str) -> None:
     am.load_state_dict(torch.load(work / "am.pt", weights_only=True))
     model = new_generator(0, config.nsf, feature.sampling_rate)
     model.load_state_dict(torch.load(work / "voc.pt", weights_only=True))
-    log = train_vocoder(model, acoustic_mel_items(root, am, nsf=config.nsf), _mel_fn(root), VocoderTrainConfig(
+    items = acoustic_mel_items(root, am, nsf=config.nsf)
+    if config.nsf and config.voc_gta_shift:
+        items += shifted_copies(items, *config.voc_gta_shift, seed=config.seed + 5,
+                                sample_rate=feature.sampling_rate, hop=feature.hop_length)
+    log = train_vocoder(model, items, _mel_fn(root), VocoderTrainConfig(
         steps=config.voc_gta_steps, batch_size=config.voc_batch, segment_frames=config.voc_segment,
         lr=config.voc_gta_lr, mel_weight=config.voc_mel_weight, stft_weight=config.voc_stft_weight,
-        stft_resolutions=config.stft_resolutions(), seed=config.seed + 4,
+        stft_resolutions=config.stft_resolutions(), low_band_weight=config.voc_gta_low_band_weight,
+        low_band_hz=config.voc_gta_low_band_hz, sample_rate=feature.sampling_rate, seed=config.seed + 4,
         log_every=max(1, config.voc_gta_steps // 50)), resume=_resumable(out, "gta", config))
     torch.save(model.state_dict(), work / "voc-gta.pt")
     (work / "gta_curve.json").write_text(json.dumps({"rows": log.rows, "seconds": log.seconds}))

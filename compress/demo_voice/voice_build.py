@@ -98,7 +98,7 @@ def plot_curves(curves: dict, path: Path) -> Path:
         ax.set_yscale("log")
         if part == "voc" and "gta" in curves:  # the fine-tuning on the acoustic model's mels, after it
             later = [minutes[-1] + r["seconds"] / 60 for r in curves["gta"]["rows"]]
-            for key in keys:
+            for key in keys + ("low",):  # the fine-tuning's low-band term
                 if curves["gta"]["rows"] and key in curves["gta"]["rows"][0]:
                     ax.plot(later, [r[key] for r in curves["gta"]["rows"]], label=f"{key} (on the AM's mels)")
         ax.set_title({"am": "acoustic model", "voc": "vocoder"}[part])

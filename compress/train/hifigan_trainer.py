@@ -19,7 +19,7 @@ from compress.models.hifigan import Generator, apply_weight_norm, remove_weight_
 from compress.train import distributed
 from compress.train.resume import Resumable
 from compress.train.sambert_trainer import TrainLog
-from compress.train.spectral_losses import STFT_RESOLUTIONS, mel_l1, stft_loss
+from compress.train.spectral_losses import STFT_RESOLUTIONS, low_band_loss, mel_l1, stft_loss
 
 
 @dataclass
@@ -33,6 +33,9 @@ class VocoderTrainConfig:
     mel_weight: float = 45.0
     stft_weight: float = 1.0
     stft_resolutions: tuple = STFT_RESOLUTIONS  # (fft size, hop, window) of each STFT term
+    low_band_weight: float = 0.0  # a long-STFT term on the pitch region alone (0 = none)
+    low_band_hz: float = 600.0  # its upper edge
+    sample_rate: int = 16000  # of the waveforms (the low band's bins)
     adversarial_from: int = -1  # step at which the discriminator joins (-1 = never)
     adv_weight: float = 1.0
     fmap_weight: float = 2.0
@@ -42,6 +45,8 @@ class VocoderTrainConfig:
     def __post_init__(self):
         if self.steps < 0 or self.batch_size <= 0 or self.segment_frames <= 0 or self.context_frames < 0:
             raise ValueError("steps >= 0, batch_size > 0, segment_frames > 0, context_frames >= 0")
+        if self.low_band_weight < 0 or not 0 < self.low_band_hz <= self.sample_rate / 2:
+            raise ValueError("low_band_weight >= 0 and 0 < low_band_hz <= sample_rate / 2")
 
 
 def sample_segments(items: list[dict], config: VocoderTrainConfig, hop: int, rng: random.Random):
@@ -65,8 +70,11 @@ def sample_segments(items: list[dict], config: VocoderTrainConfig, hop: int, rng
 
 
 def generator_losses(pred, target, mel_fn, config) -> dict[str, torch.Tensor]:
-    return {"mel": mel_l1(pred, target, mel_fn) * config.mel_weight,
-            "stft": stft_loss(pred, target, config.stft_resolutions) * config.stft_weight}
+    losses = {"mel": mel_l1(pred, target, mel_fn) * config.mel_weight,
+              "stft": stft_loss(pred, target, config.stft_resolutions) * config.stft_weight}
+    if config.low_band_weight:
+        losses["low"] = low_band_loss(pred, target, config.low_band_hz, config.sample_rate) * config.low_band_weight
+    return losses
 
 
 def _resume(resume: Resumable | None, parts: dict, rng: random.Random, log: TrainLog) -> int:

@@ -9,6 +9,8 @@ import torch.nn.functional as F
 
 # (fft size, hop, window) triples, the usual multi-resolution set scaled for 16-24 kHz.
 STFT_RESOLUTIONS = ((512, 50, 240), (1024, 120, 600), (2048, 240, 1200))
+# 4096-point FFT over a 2048-sample window: 3.9 Hz bins at 16 kHz, harmonics of a low voice apart
+LOW_BAND_STFT = (4096, 400, 2048)
 
 
 def stft_magnitude(wav: torch.Tensor, n_fft: int, hop: int, win: int) -> torch.Tensor:
@@ -30,6 +32,23 @@ def stft_loss(pred: torch.Tensor, target: torch.Tensor,
         convergence = torch.linalg.norm(t - p) / torch.linalg.norm(t).clamp(min=1e-7)
         total = total + convergence + F.l1_loss(p.log(), t.log())
     return total / len(usable)
+
+
+def low_band_loss(pred: torch.Tensor, target: torch.Tensor, max_hz: float, sample_rate: int,
+                  resolution=LOW_BAND_STFT) -> torch.Tensor:
+    """Spectral convergence + log-magnitude L1 of one long STFT on its bins up to `max_hz`
+    (B, samples). The pitch region, weighed on its own: in the full-band terms a hum line at
+    the hop rate is a few bins among thousands, yet it decides which pitch a listener (or an
+    F0 tracker) hears when the fundamental is weaker than it. A segment too short for the
+    resolution (centred frames need half an FFT of signal) gets it halved until it fits."""
+    n_fft, hop, win = resolution
+    while n_fft // 2 >= pred.shape[-1] and n_fft > 2:
+        n_fft, hop, win = n_fft // 2, max(1, hop // 2), max(1, win // 2)
+    bins = int(max_hz * n_fft / sample_rate) + 1
+    p = stft_magnitude(pred, n_fft, hop, win)[..., :bins]
+    t = stft_magnitude(target, n_fft, hop, win)[..., :bins]
+    convergence = torch.linalg.norm(t - p) / torch.linalg.norm(t).clamp(min=1e-7)
+    return convergence + F.l1_loss(p.log(), t.log())
 
 
 def mel_l1(pred: torch.Tensor, target: torch.Tensor,

@@ -107,6 +107,9 @@ def test_the_source_phase_trains_on_zeroed_mels_and_settings_are_per_part(traine
     assert DemoTrainConfig(am_lr=1.0).settings("gta") != DemoTrainConfig().settings("gta")
     assert DemoTrainConfig(voc_gta_lr=1.0).settings("voc") == DemoTrainConfig().settings("voc")
     assert DemoTrainConfig(voc_gta_lr=1.0).settings("gta") != DemoTrainConfig().settings("gta")
+    assert DemoTrainConfig(voc_gta_shift=()).settings("gta") != DemoTrainConfig().settings("gta")
+    with pytest.raises(ValueError, match="voc_gta_shift"):
+        DemoTrainConfig(voc_gta_shift=(1.5, 0.7))
 
 
 def test_the_fine_tuning_reads_the_acoustic_models_mel_on_the_recordings_frames(trained):
@@ -123,7 +126,7 @@ def test_the_fine_tuning_reads_the_acoustic_models_mel_on_the_recordings_frames(
     np.testing.assert_array_equal(ours[0]["mel"][:, :80], expected)  # the model's mel, the recording's frames
     np.testing.assert_array_equal(ours[0]["mel"][:, 80:], recorded[0]["mel"][:, 80:])  # the recording's F0, voicing
     np.testing.assert_array_equal(ours[0]["wav"], recorded[0]["wav"])
-    assert len(curves["gta"]["rows"]) == 1
+    assert len(curves["gta"]["rows"]) == 1 and "low" in curves["gta"]["rows"][0]  # the low-band term is on
     tuned = torch.load(root / "train" / "voc-gta.pt", weights_only=True)
     assembled = assemble(root / "data", root / "train", root / "voice", TINY_TRAINING).vocoder.state_dict()
     assert all(torch.equal(assembled[k], tuned[k]) for k in tuned)  # the voice gets the fine-tuned vocoder

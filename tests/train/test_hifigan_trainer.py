@@ -99,3 +99,16 @@ def test_a_stopped_nsf_run_resumes_to_the_uninterrupted_result(nsf_voice, tmp_pa
     resumed, log = run(resume=resume)
     assert [row["step"] for row in log.rows] == [1, 2, 3, 4]
     assert all(torch.equal(a, b) for a, b in zip(whole.state_dict().values(), resumed.state_dict().values()))
+
+
+def test_the_low_band_term_is_logged_only_when_weighted_and_its_band_is_checked(tiny_voice):
+    import pytest
+
+    items = make_items(tiny_voice, count=2)
+    for weight in (0.0, 5.0):
+        model = copy.deepcopy(tiny_voice.vocoder)
+        log = train_vocoder(model, items, log_mel, VocoderTrainConfig(
+            steps=1, batch_size=2, segment_frames=16, log_every=1, low_band_weight=weight))
+        assert ("low" in log.rows[0]) == bool(weight)
+    with pytest.raises(ValueError, match="low_band_hz"):
+        VocoderTrainConfig(low_band_hz=9000.0)
