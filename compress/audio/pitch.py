@@ -15,6 +15,7 @@ and WORLD's much slower Harvest differ by more than 10% on 3% of the frames both
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,7 +46,9 @@ class PitchTrack:
 def world_module():
     """pyworld, or a FeatureError saying why it cannot be imported."""
     try:
-        import pyworld
+        with warnings.catch_warnings():  # pyworld 0.3.x imports pkg_resources, which warns that it is deprecated
+            warnings.simplefilter("ignore", UserWarning)
+            import pyworld
     except ImportError as err:  # pyworld 0.3.x also needs pkg_resources (setuptools < 81)
         raise FeatureError(f"pyworld is needed for F0 extraction: {err}") from None
     return pyworld
