@@ -59,6 +59,13 @@ def test_the_installed_package_is_the_wheel_not_the_checkout(installed):
     assert (recipes / "config.yaml").is_file() and (recipes / "pipeline" / "quick.yaml").is_file()
 
 
+def test_the_wheel_holds_every_file_of_the_demo_voice(installed):
+    voice = ROOT / "compress" / "voices" / "demo"
+    packaged = installed[0] / "compress" / "voices" / "demo"
+    files = lambda root: sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+    assert files(packaged) == files(voice)  # e.g. an NSF voice's am/mvn.npy
+
+
 def test_synth_speaks_with_the_packaged_demo_voice(installed):
     out = installed[1] / "x.wav"
     result = _run(installed, str(installed[0] / "bin" / "sambert-compress"), "synth", "--text", "今天天气很好。",
