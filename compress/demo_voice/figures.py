@@ -3,6 +3,7 @@ renderings of one sentence stacked for comparison."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from pathlib import Path
 
@@ -66,15 +67,15 @@ HARMONIC_WINDOW = 1024  # 64 ms: harmonics 80 Hz apart stay apart
 HARMONIC_TOP_HZ = 3000.0
 
 
-def harmonic_spectrogram(wav: np.ndarray, sample_rate: int, hop: int) -> tuple[np.ndarray, float]:
-    """(frames, bins up to HARMONIC_TOP_HZ) magnitude in dB of a long-window STFT, and the
-    bin width in Hz: fine enough in frequency to show each harmonic, unlike an 80-band mel."""
-    window = np.hanning(HARMONIC_WINDOW)
-    padded = np.pad(np.asarray(wav, dtype=np.float64), HARMONIC_WINDOW // 2)
-    starts = range(0, len(padded) - HARMONIC_WINDOW + 1, hop)
-    frames = np.stack([padded[i : i + HARMONIC_WINDOW] * window for i in starts])
-    bin_hz = sample_rate / HARMONIC_FFT
-    spectrum = np.abs(np.fft.rfft(frames, HARMONIC_FFT))[:, : int(HARMONIC_TOP_HZ / bin_hz) + 1]
+def harmonic_spectrogram(wav: np.ndarray, config) -> tuple[np.ndarray, float]:
+    """(frames, bins up to HARMONIC_TOP_HZ) magnitude in dB of the voice's centred STFT with a
+    long window, and the bin width in Hz: fine enough in frequency to show each harmonic,
+    unlike an 80-band mel."""
+    from compress.audio.spectral import stft_magnitude
+
+    long = dataclasses.replace(config, n_fft=HARMONIC_FFT, win_length=HARMONIC_WINDOW)
+    bin_hz = config.sampling_rate / HARMONIC_FFT
+    spectrum = stft_magnitude(wav, long)[:, : int(HARMONIC_TOP_HZ / bin_hz) + 1]
     return 20 * np.log10(np.maximum(spectrum, 1e-5)), bin_hz
 
 
@@ -86,8 +87,7 @@ def plot_comparison(waves: dict[str, np.ndarray], config, title: str, path: str 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    specs = {label: harmonic_spectrogram(wav, config.sampling_rate, config.hop_length)[0]
-             for label, wav in waves.items()}
+    specs = {label: harmonic_spectrogram(wav, config)[0] for label, wav in waves.items()}
     seconds = max(len(s) for s in specs.values()) * config.frame_seconds
     top = max(float(s.max()) for s in specs.values())
     fig, axes = plt.subplots(len(specs), 1, figsize=(12, 2.8 * len(specs)), sharex=True, squeeze=False)

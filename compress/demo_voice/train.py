@@ -44,9 +44,7 @@ from compress.train.discriminators import MultiPeriodDiscriminator
 from compress.train.hifigan_trainer import VocoderTrainConfig, train_vocoder
 from compress.train.resume import Resumable
 from compress.train.sambert_trainer import SambertTrainConfig, train_sambert
-from compress.train.spectral_losses import STFT_RESOLUTIONS
-
-LONG_STFT = (4096, 400, 2048)  # fft size, hop, window: 7.8 Hz bins over 128 ms
+from compress.train.spectral_losses import LONG_STFT, STFT_RESOLUTIONS
 
 
 @dataclass(frozen=True)
@@ -92,9 +90,9 @@ class DemoTrainConfig:
     voc_gta_steps: int = 1600
     voc_gta_lr: float = 1e-4
     # ... and even then the output's low band held lines at multiples of the 80 Hz hop rate
-    # over a fundamental 20 dB weaker than the recordings' (zhibei happy, a 4096-point FFT of
-    # one steady vowel: 80 Hz 17 dB, F0 4 dB; recording 5 and 26 dB), so that an F0 tracker
-    # hears the hop. Two remedies, measured in README.md: WORLD copies of every item at a
+    # over a fundamental far weaker than the recordings' (zhibei happy, one steady vowel, a
+    # 65536-point FFT: 80 Hz 15 dB, F0 1 dB from the step-6000 vocoder; a recording 5 and
+    # 26 dB), so that an F0 tracker hears the hop. Two remedies, measured in README.md: WORLD copies of every item at a
     # random factor of its pitch (`pitch_shift`: one mel, several pitches, so the pitch has to
     # come from the source), and a long-STFT term on the band below `voc_gta_low_band_hz`.
     voc_gta_shift: tuple = (0.7, 1.5)  # range of the copies' pitch factors; () for no copies

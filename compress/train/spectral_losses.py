@@ -9,8 +9,9 @@ import torch.nn.functional as F
 
 # (fft size, hop, window) triples, the usual multi-resolution set scaled for 16-24 kHz.
 STFT_RESOLUTIONS = ((512, 50, 240), (1024, 120, 600), (2048, 240, 1200))
-# 4096-point FFT over a 2048-sample window: 3.9 Hz bins at 16 kHz, harmonics of a low voice apart
-LOW_BAND_STFT = (4096, 400, 2048)
+# A 4096-point FFT (3.9 Hz bins at 16 kHz) over a 2048-sample (128 ms) window: the harmonics
+# of a low voice resolve. The demo vocoder's extra STFT term and the low-band term use it.
+LONG_STFT = (4096, 400, 2048)
 
 
 def stft_magnitude(wav: torch.Tensor, n_fft: int, hop: int, win: int) -> torch.Tensor:
@@ -28,14 +29,19 @@ def stft_loss(pred: torch.Tensor, target: torch.Tensor,
     usable = [r for r in resolutions if r[0] // 2 < pred.shape[-1]] or list(resolutions[:1])
     total = pred.new_zeros(())
     for n_fft, hop, win in usable:
-        p, t = stft_magnitude(pred, n_fft, hop, win), stft_magnitude(target, n_fft, hop, win)
-        convergence = torch.linalg.norm(t - p) / torch.linalg.norm(t).clamp(min=1e-7)
-        total = total + convergence + F.l1_loss(p.log(), t.log())
+        total = total + _magnitude_distance(stft_magnitude(pred, n_fft, hop, win),
+                                            stft_magnitude(target, n_fft, hop, win))
     return total / len(usable)
 
 
+def _magnitude_distance(p: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """Spectral convergence + log-magnitude L1 of two (floored) magnitude spectrograms."""
+    convergence = torch.linalg.norm(t - p) / torch.linalg.norm(t).clamp(min=1e-7)
+    return convergence + F.l1_loss(p.log(), t.log())
+
+
 def low_band_loss(pred: torch.Tensor, target: torch.Tensor, max_hz: float, sample_rate: int,
-                  resolution=LOW_BAND_STFT) -> torch.Tensor:
+                  resolution=LONG_STFT) -> torch.Tensor:
     """Spectral convergence + log-magnitude L1 of one long STFT on its bins up to `max_hz`
     (B, samples). The pitch region, weighed on its own: in the full-band terms a hum line at
     the hop rate is a few bins among thousands, yet it decides which pitch a listener (or an
@@ -45,10 +51,8 @@ def low_band_loss(pred: torch.Tensor, target: torch.Tensor, max_hz: float, sampl
     while n_fft // 2 >= pred.shape[-1] and n_fft > 2:
         n_fft, hop, win = n_fft // 2, max(1, hop // 2), max(1, win // 2)
     bins = int(max_hz * n_fft / sample_rate) + 1
-    p = stft_magnitude(pred, n_fft, hop, win)[..., :bins]
-    t = stft_magnitude(target, n_fft, hop, win)[..., :bins]
-    convergence = torch.linalg.norm(t - p) / torch.linalg.norm(t).clamp(min=1e-7)
-    return convergence + F.l1_loss(p.log(), t.log())
+    return _magnitude_distance(stft_magnitude(pred, n_fft, hop, win)[..., :bins],
+                               stft_magnitude(target, n_fft, hop, win)[..., :bins])
 
 
 def mel_l1(pred: torch.Tensor, target: torch.Tensor,
